@@ -1,0 +1,43 @@
+import { bodyParser } from '@koa/bodyparser';
+import Router from '@koa/router';
+import Koa from 'koa';
+import type { Deps } from './deps.js';
+import { AppError } from './errors.js';
+import { errorPages } from './middleware/errors.js';
+import { requestLog } from './middleware/request-log.js';
+import { securityHeaders } from './middleware/security-headers.js';
+import { staticFiles } from './middleware/static-files.js';
+import { PUBLIC_DIR } from './paths.js';
+import { adminRoutes } from './routes/admin/index.js';
+import { healthRoutes } from './routes/health.js';
+import { learnerRoutes } from './routes/learner.js';
+
+/** Form bodies only; "Join now" carries a token of a few KB, the billing form a few hundred bytes. */
+export const FORM_LIMIT = '64kb';
+
+/** Builds the Koa application; it never listens (main.ts and the tests do). */
+export function buildApp(deps: Deps): { app: Koa; routers: Router[] } {
+  const app = new Koa({ proxy: deps.config.trustProxy });
+  app.context.views = deps.views;
+  app.silent = true; // errors are logged by the error handler, once, with the request id
+  app.use(requestLog(deps.logger));
+  app.use(errorPages(deps.views, deps.logger));
+  app.use(securityHeaders({ https: deps.config.secureCookies }));
+  app.use(staticFiles(PUBLIC_DIR));
+  app.use(
+    bodyParser({
+      enableTypes: ['form'],
+      formLimit: FORM_LIMIT,
+      onError(error) {
+        const status = (error as { status?: number }).status;
+        throw status === 413 ? new AppError('request.too_large', error.message) : new AppError('request.bad_form', error.message);
+      },
+    }),
+  );
+  const routers = [healthRoutes(deps), learnerRoutes(deps), adminRoutes(deps)];
+  for (const router of routers) {
+    app.use(router.routes());
+    app.use(router.allowedMethods({ throw: true }));
+  }
+  return { app, routers };
+}

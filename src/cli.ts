@@ -1,0 +1,241 @@
+#!/usr/bin/env node
+/**
+ * `npx portal <command>`: the one entry point for people running the portal. Every command loads
+ * the same validated config; a bad config prints every problem with a hint and exits 1.
+ */
+import fs from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { Command, Option } from 'commander';
+import { ConfigError, loadConfig, type Config } from './config.js';
+import { databaseFile, openDatabase } from './db/connection.js';
+import { migrate } from './db/migrate.js';
+import readline from 'node:readline';
+import { systemClock } from './clock.js';
+import { COMMAND_LINE_ACTOR, createStaff, setStaffEnabled, setStaffPassword, StaffError } from './commands/staff.js';
+import type { Db } from './db/connection.js';
+import { findStaffByEmail, listStaff, type Role } from './db/staff.js';
+import { serve } from './server.js';
+
+function configOrExit(): Config {
+  try {
+    return loadConfig(process.env);
+  } catch (error) {
+    if (error instanceof ConfigError) {
+      process.stderr.write(`${error.message}\n`);
+      process.exit(1);
+    }
+    throw error;
+  }
+}
+
+export function buildCli(): Command {
+  const program = new Command('portal')
+    .description('Invoice / bank-transfer enrolment portal for OpenLearning courses')
+    .showHelpAfterError()
+    .configureHelp({ sortSubcommands: false });
+
+  program
+    .command('serve')
+    .description('Start the web server and the scheduled jobs (what `npm start` runs)')
+    .action(async () => {
+      const config = configOrExit();
+      const running = await serve(config);
+      const stop = (signal: string) => {
+        running.portal.deps.logger.info({ signal }, 'signal received');
+        const force = setTimeout(() => {
+          running.portal.deps.logger.error('shutdown took longer than 30 s; exiting anyway');
+          process.exit(1);
+        }, 30_000);
+        force.unref();
+        void running.close().then(() => process.exit(0));
+      };
+      process.once('SIGTERM', () => stop('SIGTERM'));
+      process.once('SIGINT', () => stop('SIGINT'));
+    });
+
+  program
+    .command('migrate')
+    .description('Apply pending database migrations and exit (serve also does this on start)')
+    .action(() => {
+      const config = configOrExit();
+      const db = openDatabase(databaseFile(config.dataDir));
+      try {
+        const result = migrate(db);
+        console.log(result.applied.length > 0 ? `Applied: ${result.applied.join(', ')}` : 'The database is up to date.');
+        console.log(`Schema version ${result.current} in ${databaseFile(config.dataDir)}`);
+      } finally {
+        db.close();
+      }
+    });
+
+  program
+    .command('config')
+    .description('Check the configuration and print what the portal would run with (secrets hidden)')
+    .addOption(new Option('--json', 'print JSON'))
+    .action((options: { json?: boolean }) => {
+      const config = configOrExit();
+      const shown = {
+        mode: config.mode,
+        publicUrl: config.publicUrl,
+        listen: `${config.host}:${config.port}`,
+        dataDir: config.dataDir,
+        openlearning: {
+          publicKeys: config.openlearning.publicKeysPem.length,
+          jwksUrl: config.openlearning.jwksUrl ?? null,
+          audience: config.openlearning.audience,
+          apiUrl: config.openlearning.apiUrl,
+          apiKey: config.openlearning.apiKey ? '(set)' : '(missing)',
+        },
+        mail: config.mail.smtpUrl ? `SMTP ${new URL(config.mail.smtpUrl).host}` : `written to ${config.dataDir}/mail/`,
+        seller: config.seller.name,
+        tax: `${config.tax.label} ${config.tax.rate.percent}% ${config.tax.inclusive ? 'included in' : 'added to'} prices`,
+        invoices: config.invoice,
+        jobs: config.jobs,
+      };
+      console.log(options.json ? JSON.stringify(shown, null, 2) : `Configuration is valid.\n${JSON.stringify(shown, null, 2)}`);
+    });
+
+  const user = program.command('user').description('Manage staff accounts (finance desk sign-in)');
+
+  user
+    .command('add <email>')
+    .description('Add a staff account; the password is asked for (or read from stdin with --password-stdin)')
+    .addOption(new Option('--role <role>', 'finance: invoices and payments; admin: also staff accounts').choices(['finance', 'admin']).makeOptionMandatory())
+    .option('--name <name>', 'display name')
+    .option('--password-stdin', 'read the password from standard input')
+    .action(async (email: string, options: { role: Role; name?: string; passwordStdin?: boolean }) => {
+      await withDatabase(async (deps) => {
+        const password = await readNewPassword(options.passwordStdin);
+        const staff = await createStaff(deps, COMMAND_LINE_ACTOR, { email, name: options.name ?? null, role: options.role, password });
+        console.log(`Added ${staff.email} (${staff.role}).`);
+      });
+    });
+
+  user
+    .command('list')
+    .description('List staff accounts')
+    .action(async () => {
+      await withDatabase(async (deps) => {
+        const rows = listStaff(deps.db);
+        if (rows.length === 0) console.log('No staff accounts yet. Add one with: npx portal user add <email> --role admin');
+        for (const s of rows) {
+          console.log([s.email.padEnd(36), s.role.padEnd(8), s.disabledAt ? `disabled ${s.disabledAt.slice(0, 10)}` : 'active', s.lastSignInAt ? `last sign-in ${s.lastSignInAt.slice(0, 16).replace('T', ' ')} UTC` : 'never signed in'].join('  '));
+        }
+      });
+    });
+
+  user
+    .command('reset-password <email>')
+    .description('Set a new password and sign the account out everywhere')
+    .option('--password-stdin', 'read the password from standard input')
+    .action(async (email: string, options: { passwordStdin?: boolean }) => {
+      await withDatabase(async (deps) => {
+        const staff = requireStaffAccount(deps, email);
+        const password = await readNewPassword(options.passwordStdin);
+        await setStaffPassword(deps, COMMAND_LINE_ACTOR, staff, password);
+        console.log(`Password of ${staff.email} changed; its sessions were signed out.`);
+      });
+    });
+
+  user
+    .command('disable <email>')
+    .description('Disable an account and sign it out everywhere')
+    .action(async (email: string) => {
+      await withDatabase(async (deps) => {
+        setStaffEnabled(deps, COMMAND_LINE_ACTOR, requireStaffAccount(deps, email), false);
+        console.log(`Disabled ${email}.`);
+      });
+    });
+
+  user
+    .command('enable <email>')
+    .description('Enable a disabled account again')
+    .action(async (email: string) => {
+      await withDatabase(async (deps) => {
+        setStaffEnabled(deps, COMMAND_LINE_ACTOR, requireStaffAccount(deps, email), true);
+        console.log(`Enabled ${email}.`);
+      });
+    });
+
+  return program;
+}
+
+/** Opens (and migrates) the database for a one-off command. */
+async function withDatabase(fn: (deps: { db: Db; clock: typeof systemClock; config: Config }) => Promise<void>): Promise<void> {
+  const config = configOrExit();
+  const db = openDatabase(databaseFile(config.dataDir));
+  try {
+    migrate(db);
+    await fn({ db, clock: systemClock, config });
+  } catch (error) {
+    if (error instanceof StaffError) {
+      process.stderr.write(`${error.message}\n`);
+      process.exitCode = 1;
+      return;
+    }
+    throw error;
+  } finally {
+    db.close();
+  }
+}
+
+function requireStaffAccount(deps: { db: Db }, email: string) {
+  const staff = findStaffByEmail(deps.db, email);
+  if (!staff) throw new StaffError(`No staff account for ${email}. See: npx portal user list`);
+  return staff;
+}
+
+async function readNewPassword(fromStdin: boolean | undefined): Promise<string> {
+  if (fromStdin) {
+    let text = '';
+    for await (const chunk of process.stdin) text += chunk;
+    return text.replace(/\r?\n$/, '');
+  }
+  if (!process.stdin.isTTY) throw new StaffError('No terminal to ask for the password: use --password-stdin.');
+  const first = await promptHidden('New password (at least 12 characters): ');
+  const second = await promptHidden('Same password again: ');
+  if (first !== second) throw new StaffError('The two passwords are not the same.');
+  return first;
+}
+
+/** Reads a line from the terminal without echoing it. */
+function promptHidden(question: string): Promise<string> {
+  return new Promise((resolve) => {
+    const rl = readline.createInterface({ input: process.stdin, output: process.stdout, terminal: true });
+    const output = rl as unknown as { _writeToOutput: (s: string) => void };
+    let asked = false;
+    output._writeToOutput = (s: string) => {
+      if (!asked) {
+        process.stdout.write(s);
+        asked = true;
+      }
+    };
+    rl.question(question, (answer) => {
+      rl.close();
+      process.stdout.write('\n');
+      resolve(answer);
+    });
+  });
+}
+
+export async function runCli(argv: string[]): Promise<void> {
+  await buildCli().parseAsync(argv, { from: 'user' });
+}
+
+// Run when executed directly (bin or `node dist/cli.js`), not when imported by main.ts or tests.
+if (isMainModule()) {
+  runCli(process.argv.slice(2)).catch((error: unknown) => {
+    process.stderr.write(`${error instanceof Error ? error.message : String(error)}\n`);
+    process.exit(1);
+  });
+}
+
+function isMainModule(): boolean {
+  const invoked = process.argv[1];
+  if (!invoked) return false;
+  try {
+    return fs.realpathSync(invoked) === fileURLToPath(import.meta.url);
+  } catch {
+    return false;
+  }
+}

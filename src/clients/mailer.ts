@@ -1,0 +1,56 @@
+import { randomBytes } from 'node:crypto';
+import fs from 'node:fs';
+import path from 'node:path';
+import nodemailer, { type Transporter } from 'nodemailer';
+
+export interface OutgoingEmail {
+  to: string;
+  subject: string;
+  html: string;
+  text: string;
+  messageId: string;
+  attachments?: { filename: string; content: Buffer; contentType: string }[];
+}
+
+export interface Mailer {
+  /** 'smtp' sends; 'capture' writes .eml files to a directory (no SMTP_URL configured). */
+  readonly kind: 'smtp' | 'capture';
+  send(email: OutgoingEmail): Promise<void>;
+  close(): void;
+}
+
+/** An SMTP refusal with a 5xx code will not succeed on retry (e.g. "mailbox does not exist"). */
+export function isPermanentMailError(error: unknown): boolean {
+  const code = (error as { responseCode?: number }).responseCode;
+  return typeof code === 'number' && code >= 500 && code < 600;
+}
+
+export function createSmtpMailer(smtpUrl: string, from: string): Mailer {
+  const transport: Transporter = nodemailer.createTransport(smtpUrl, { from });
+  // Short timeouts: the worker retries later anyway, and a hung server must not hold a lease.
+  Object.assign(transport.options, { connectionTimeout: 10_000, greetingTimeout: 10_000, socketTimeout: 30_000 });
+  return {
+    kind: 'smtp',
+    async send(email) {
+      await transport.sendMail({ from, ...email, messageId: email.messageId });
+    },
+    close: () => transport.close(),
+  };
+}
+
+/** Without SMTP every email is written, complete with attachments, to `dir` as an .eml file. */
+export function createCaptureMailer(dir: string, from: string): Mailer {
+  const transport = nodemailer.createTransport({ streamTransport: true, buffer: true, newline: 'unix' });
+  return {
+    kind: 'capture',
+    async send(email) {
+      const info = await transport.sendMail({ from, ...email, messageId: email.messageId });
+      fs.mkdirSync(dir, { recursive: true });
+      const stamp = new Date().toISOString().replace(/[:.]/g, '-');
+      const file = path.join(dir, `${stamp}-${randomBytes(4).toString('hex')}.eml`);
+      fs.writeFileSync(`${file}.tmp`, info.message as Buffer);
+      fs.renameSync(`${file}.tmp`, file);
+    },
+    close: () => transport.close(),
+  };
+}

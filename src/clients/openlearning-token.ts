@@ -1,0 +1,193 @@
+/**
+ * Verifies the token OpenLearning's "Join now" button posts to /enrol. Nothing here writes
+ * anything: a refusal is an AppError whose id names the reason and whose detail goes to the log.
+ */
+import { createPublicKey, type KeyObject } from 'node:crypto';
+import { createRemoteJWKSet, decodeProtectedHeader, errors, jwtVerify, type JWTPayload, type JWTVerifyGetKey } from 'jose';
+import { z } from 'zod';
+import type { Clock } from '../clock.js';
+import { isCurrencyCode } from '../domain/currencies.js';
+import { parseDecimalAmount } from '../domain/money.js';
+import { AppError } from '../errors.js';
+
+export const CLOCK_TOLERANCE_SECONDS = 60;
+const MAX_TOKEN_LENGTH = 8 * 1024;
+
+export interface EnrolmentClaims {
+  jti: string;
+  olUserId: string;
+  audience: string;
+  expiresAt: Date;
+  courseId: string;
+  classId: string;
+  title: string;
+  currency: string;
+  priceMinor: number;
+  redirectUrl: string;
+}
+
+export interface TokenVerifierOptions {
+  publicKeysPem: readonly string[];
+  jwksUrl?: string | undefined;
+  audience: string;
+  /** Hosts besides openlearning.com allowed in redirect_url ('*.example.edu' allows subdomains). */
+  redirectHosts: readonly string[];
+  /** Hosts for which a plain-http redirect_url is accepted (only the sandbox's own host). */
+  plainHttpHosts?: readonly string[];
+  /** Minimum time between two fetches of the key set (jose's cooldown); 30 s unless a test says otherwise. */
+  jwksCooldownMs?: number;
+  clock: Clock;
+}
+
+const nonEmpty = (max: number) => z.string().trim().min(1).max(max);
+const claimsSchema = z.object({
+  jti: nonEmpty(256),
+  sub: nonEmpty(256),
+  course: nonEmpty(256),
+  class: nonEmpty(256),
+  title: nonEmpty(500),
+  currency: z.string().min(1).max(8),
+  price: z.union([z.string().max(40), z.number()]),
+  redirect_url: z.string().min(1).max(2048),
+});
+
+export class TokenVerifier {
+  private readonly pemKeys: KeyObject[];
+  private readonly jwks: JWTVerifyGetKey | undefined;
+
+  constructor(private readonly options: TokenVerifierOptions) {
+    this.pemKeys = options.publicKeysPem.map((pem) => createPublicKey(pem));
+    // jose caches the key set, refetches when a token names an unknown kid, and waits
+    // cooldownDuration between fetches, so a flood of bad kids cannot hammer OpenLearning.
+    this.jwks = options.jwksUrl
+      ? createRemoteJWKSet(new URL(options.jwksUrl), { cooldownDuration: options.jwksCooldownMs ?? 30_000, cacheMaxAge: 10 * 60_000, timeoutDuration: 5_000 })
+      : undefined;
+  }
+
+  async verify(jwt: unknown): Promise<EnrolmentClaims> {
+    if (typeof jwt !== 'string' || jwt.trim() === '') throw new AppError('token.missing', 'no jwt form field');
+    const token = jwt.trim();
+    if (token.length > MAX_TOKEN_LENGTH || !/^[A-Za-z0-9_-]+\.[A-Za-z0-9_-]*\.[A-Za-z0-9_-]*$/.test(token)) {
+      throw new AppError('token.malformed', `not a compact JWS (length ${token.length})`);
+    }
+    let alg: unknown;
+    try {
+      alg = decodeProtectedHeader(token).alg;
+    } catch {
+      throw new AppError('token.malformed', 'the header is not base64url JSON');
+    }
+    // RS256 is what OpenLearning signs with. EdDSA only from the JWKS, where jose also checks
+    // that the key is an OKP key. 'none', HS256 (e.g. "signed" with our public key) and the rest: no.
+    const pemAlgorithms = ['RS256'];
+    const jwksAlgorithms = ['RS256', 'EdDSA'];
+    const allowed = this.jwks ? jwksAlgorithms : pemAlgorithms;
+    if (typeof alg !== 'string' || !allowed.includes(alg)) throw new AppError('token.algorithm', `alg ${JSON.stringify(alg)} is not accepted`);
+
+    const payload = await this.verifySignatureAndTimes(token, alg, pemAlgorithms, jwksAlgorithms);
+    return this.checkClaims(payload);
+  }
+
+  private async verifySignatureAndTimes(token: string, alg: string, pemAlgorithms: string[], jwksAlgorithms: string[]): Promise<JWTPayload> {
+    const now = this.options.clock.now();
+    const common = {
+      audience: this.options.audience,
+      clockTolerance: CLOCK_TOLERANCE_SECONDS,
+      currentDate: now,
+      requiredClaims: ['exp'],
+    };
+    let lastSignatureError: AppError = new AppError('token.bad_signature', 'no key configured');
+    if (pemAlgorithms.includes(alg)) {
+      for (const key of this.pemKeys) {
+        try {
+          return checkIssuedAt((await jwtVerify(token, key, { ...common, algorithms: pemAlgorithms })).payload, now);
+        } catch (error) {
+          const refusal = classify(error);
+          // A signature that does not match this key may match the next one; any other problem is final.
+          if (refusal.id !== 'token.bad_signature') throw refusal;
+          lastSignatureError = refusal;
+        }
+      }
+    }
+    if (this.jwks) {
+      try {
+        return checkIssuedAt((await jwtVerify(token, this.jwks, { ...common, algorithms: jwksAlgorithms })).payload, now);
+      } catch (error) {
+        const refusal = classify(error);
+        if (refusal.id === 'token.unknown_key' && this.pemKeys.length > 0) throw lastSignatureError;
+        throw refusal;
+      }
+    }
+    throw lastSignatureError;
+  }
+
+  private checkClaims(payload: JWTPayload): EnrolmentClaims {
+    const parsed = claimsSchema.safeParse(payload);
+    if (!parsed.success) {
+      const issues = parsed.error.issues.map((i) => `${i.path.join('.') || '(payload)'}: ${i.message}`).join('; ');
+      throw new AppError('token.claims', issues);
+    }
+    const c = parsed.data;
+    if (!isCurrencyCode(c.currency)) throw new AppError('token.currency', `currency ${JSON.stringify(c.currency)} is not an ISO 4217 code`);
+    const price = parseDecimalAmount(c.price, c.currency);
+    if (!price.ok) throw new AppError('token.price', `price ${JSON.stringify(c.price)} ${c.currency}: ${price.error}`);
+    const redirectProblem = this.redirectUrlProblem(c.redirect_url);
+    if (redirectProblem) throw new AppError('token.redirect_url', `redirect_url ${JSON.stringify(c.redirect_url)}: ${redirectProblem}`);
+    return {
+      jti: c.jti,
+      olUserId: c.sub,
+      audience: this.options.audience,
+      expiresAt: new Date((payload.exp as number) * 1000),
+      courseId: c.course,
+      classId: c.class,
+      title: c.title,
+      currency: c.currency,
+      priceMinor: price.minor,
+      redirectUrl: new URL(c.redirect_url).href,
+    };
+  }
+
+  /** The link we later send the learner to must lead back to OpenLearning, not to a look-alike. */
+  private redirectUrlProblem(value: string): string | undefined {
+    if (!URL.canParse(value)) return 'not an absolute URL';
+    const url = new URL(value);
+    const host = url.hostname.toLowerCase();
+    const plainHttpAllowed = url.protocol === 'http:' && (this.options.plainHttpHosts ?? []).includes(host);
+    if (url.protocol !== 'https:' && !plainHttpAllowed) return 'not https';
+    if (url.username || url.password) return 'carries credentials';
+    if (isAllowedCourseHost(host, this.options.redirectHosts)) return undefined;
+    return `host ${host} is not openlearning.com or an allowed course host`;
+  }
+}
+
+export function isAllowedCourseHost(host: string, extraHosts: readonly string[]): boolean {
+  const matches = (pattern: string) =>
+    pattern.startsWith('*.') ? host.endsWith(pattern.slice(1)) && host.length > pattern.length - 1 : host === pattern;
+  return host === 'openlearning.com' || host.endsWith('.openlearning.com') || extraHosts.some(matches);
+}
+
+function checkIssuedAt(payload: JWTPayload, now: Date): JWTPayload {
+  // jose only checks iat against a maximum age; a token "issued" in the future is also wrong.
+  if (typeof payload.iat === 'number' && payload.iat > now.getTime() / 1000 + CLOCK_TOLERANCE_SECONDS) {
+    throw new AppError('token.not_yet_valid', `iat ${payload.iat} is in the future`);
+  }
+  return payload;
+}
+
+function classify(error: unknown): AppError {
+  if (error instanceof AppError) return error;
+  if (error instanceof errors.JWTExpired) return new AppError('token.expired', error.message);
+  if (error instanceof errors.JWTClaimValidationFailed) {
+    if (error.claim === 'aud') return new AppError('token.wrong_audience', error.message);
+    if (error.claim === 'nbf') return new AppError('token.not_yet_valid', error.message);
+    return new AppError('token.claims', `${error.claim}: ${error.message}`);
+  }
+  if (error instanceof errors.JWSSignatureVerificationFailed) return new AppError('token.bad_signature', error.message);
+  if (error instanceof errors.JWKSNoMatchingKey) return new AppError('token.unknown_key', error.message);
+  if (error instanceof errors.JOSEAlgNotAllowed) return new AppError('token.algorithm', error.message);
+  if (error instanceof errors.JWTInvalid || error instanceof errors.JWSInvalid) return new AppError('token.malformed', error.message);
+  if (error instanceof errors.JOSENotSupported) return new AppError('token.algorithm', error.message);
+  // The key set could not be fetched or read: not the learner's fault, worth a retry.
+  if (error instanceof errors.JWKSTimeout || error instanceof errors.JOSEError) return new AppError('token.keys_unavailable', `${error.name}: ${error.message}`);
+  if (error instanceof TypeError) return new AppError('token.keys_unavailable', `key set could not be fetched: ${error.message}`);
+  throw error;
+}

@@ -1,0 +1,811 @@
+/**
+ * Invoice PDF renderer (A4, pdfkit).
+ *
+ * Text goes through a small typesetter instead of pdfkit's own line wrapper so that
+ * any script renders: each line is split into runs by font (fonts.ts picks the first
+ * Noto face with glyphs for the characters) and, where right-to-left text is
+ * involved, reordered into visual order (simplified UAX #9, see fonts.ts). Runs that
+ * fontkit shapes right-to-left are drawn with `features: []`, which makes pdfkit
+ * shape the run as one string; otherwise pdfkit shapes word by word (cached per
+ * document, fine for left-to-right text) and a multi-word Arabic or Hebrew run would
+ * come out with its words in logical instead of visual order. All runs of a
+ * line share one alphabetic baseline.
+ *
+ * Line breaking: after spaces, between words of scripts written without spaces
+ * (CJK, Thai... via Intl.Segmenter word boundaries), after '/', '-', '?', '&' and
+ * '=' (URLs), and as a last resort between grapheme clusters.
+ *
+ * Page flow: the document is built from sections (header, parties, line item,
+ * totals, payment box, status link). A section that does not fit in what is left of
+ * a page moves to the next page; a section taller than a whole page is split line
+ * by line (its backgrounds dropped). Banner, watermark, footer and page numbers are
+ * drawn on every page at the end.
+ *
+ * Output is deterministic: CreationDate/ModDate come from the model, pdfkit's file
+ * ID is an MD5 of the info dictionary, and nothing else in the file depends on
+ * time, randomness or what was rendered before in the same process.
+ */
+import PDFDocument from 'pdfkit';
+import QRCode from 'qrcode';
+import {
+  documentFont,
+  fontKey,
+  isRtlParagraph,
+  probeFont,
+  sanitizeText,
+  splitByFont,
+  textAdvance,
+  visualRuns,
+  type FontFamily,
+  type FontWeight,
+} from './fonts.js';
+
+export interface InvoicePdfModel {
+  /** 'Tax Invoice' or 'Invoice' (decided by the caller) */
+  title: string;
+  /** draws a banner and a diagonal watermark: SANDBOX – NOT A REAL INVOICE, DO NOT PAY */
+  sandbox: boolean;
+  /** taxIdLabel e.g. 'ABN', default 'Tax ID'; address may be multi-line */
+  seller: { name: string; address: string; taxId?: string; taxIdLabel?: string };
+  buyer: {
+    name: string;
+    email: string;
+    organisation?: string;
+    address?: string;
+    country?: string;
+    taxId?: string;
+    purchaseOrder?: string;
+  };
+  /** 'INV-000042' */
+  number: string;
+  /** already formatted, e.g. '26 Nov 2026' */
+  issueDate: string;
+  dueDate: string;
+  /** 'AUD' */
+  currency: string;
+  /** all preformatted strings */
+  line: { description: string; detail?: string; quantity: string; unitPrice: string; taxRate: string; taxAmount: string; amount: string };
+  /** e.g. Subtotal / GST 10% / Total AUD (strong) */
+  totals: { label: string; value: string; strong?: boolean }[];
+  payment: {
+    /** 'AUD 1,100.00' */
+    amountDue: string;
+    accountName?: string;
+    /** already grouped in fours */
+    iban?: string;
+    bic?: string;
+    /** free text, multi-line (e.g. 'BSB 062-000\nAccount 1234 5678') */
+    details?: string;
+    /** plain reference, already grouped, e.g. '1234 5678 901' */
+    reference: string;
+    /** 'RF71 1234 5678 901' (EUR only) */
+    creditorReference?: string;
+    /** when set, an EPC QR code of exactly this string is drawn (error correction M) */
+    epcPayload?: string;
+  };
+  /** the learner's status page; printed and clickable */
+  statusUrl: string;
+  footer?: string;
+  /** the PDF's CreationDate and ModDate (the output is deterministic) */
+  createdAt: Date;
+}
+
+export const SANDBOX_TEXT = 'SANDBOX – NOT A REAL INVOICE, DO NOT PAY';
+export const QR_CAPTION = 'Scan with your banking app (SEPA)';
+export const REFERENCE_HINT = 'Use this reference';
+
+type Doc = PDFKit.PDFDocument;
+type Align = 'left' | 'right' | 'center';
+
+// Geometry (points; A4 = 595.28 x 841.89)
+const PAGE_W = 595.28;
+const PAGE_H = 841.89;
+const MARGIN_X = 50;
+const MARGIN_TOP = 48;
+const MARGIN_BOTTOM = 36;
+const CONTENT_W = PAGE_W - 2 * MARGIN_X;
+const LEFT = MARGIN_X;
+const RIGHT = PAGE_W - MARGIN_X;
+const BANNER_H = 24;
+const QR_SIZE = 108; // incl. the 4-module quiet zone: ~38 mm
+
+const COLOR = {
+  ink: '#18202b',
+  muted: '#5d6878',
+  faint: '#8a94a3',
+  rule: '#d6dce4',
+  accent: '#0b4f9c',
+  band: '#eef2f7',
+  boxBg: '#f5f8fc',
+  boxBorder: '#c5d3e6',
+  warn: '#b3261e',
+  white: '#ffffff',
+  black: '#000000',
+};
+
+/** Cap height of the Noto faces, as a fraction of the font size (0.714 Latin, 0.733 CJK). */
+const CAP = 0.72;
+
+interface Style {
+  size: number;
+  weight?: FontWeight;
+  color?: string;
+  /** line height as a multiple of the size */
+  leading?: number;
+}
+type FullStyle = Required<Style>;
+
+interface Line {
+  text: string;
+  width: number;
+  rtl: boolean;
+}
+
+interface Block {
+  lines: Line[];
+  style: FullStyle;
+  lineHeight: number;
+  height: number;
+  width: number;
+}
+
+interface DrawOptions {
+  width?: number;
+  align?: Align;
+  underline?: boolean;
+  link?: string;
+}
+
+const wordSegmenter = new Intl.Segmenter('en', { granularity: 'word' });
+const graphemeSegmenter = new Intl.Segmenter('en', { granularity: 'grapheme' });
+const NO_SPACE_SCRIPT = /[\p{Script=Han}\p{Script=Hiragana}\p{Script=Katakana}\p{Script=Thai}\p{Script=Lao}\p{Script=Khmer}\p{Script=Myanmar}]/u;
+const BREAK_AFTER = /[/\-?&=\u2010\u2013]$/u;
+const SPACES = /^[ \u3000]+$/u;
+const TRAILING_SPACES = /[ \u3000]+$/u;
+
+/** Splits a paragraph into pieces between which a line may break. Each piece keeps its trailing spaces. */
+function breakOpportunities(paragraph: string): string[] {
+  const pieces: string[] = [];
+  let cur = '';
+  for (const { segment, isWordLike } of wordSegmenter.segment(paragraph)) {
+    if (!cur) {
+      cur = segment;
+      continue;
+    }
+    if (SPACES.test(segment)) {
+      cur += segment;
+      continue;
+    }
+    const prev = cur.slice(-1);
+    const canBreak =
+      prev === ' ' ||
+      prev === '\u3000' ||
+      (isWordLike === true && (NO_SPACE_SCRIPT.test(firstChar(segment)) || NO_SPACE_SCRIPT.test(lastChar(cur)))) ||
+      (isWordLike === true && BREAK_AFTER.test(cur) && cur.length > 1);
+    if (canBreak) {
+      pieces.push(cur);
+      cur = segment;
+    } else {
+      cur += segment;
+    }
+  }
+  if (cur) pieces.push(cur);
+  return pieces;
+}
+
+function firstChar(s: string): string {
+  const cp = s.codePointAt(0);
+  return cp === undefined ? '' : String.fromCodePoint(cp);
+}
+
+function lastChar(s: string): string {
+  if (!s) return '';
+  const low = s.charCodeAt(s.length - 1);
+  const start = low >= 0xdc00 && low <= 0xdfff && s.length > 1 ? s.length - 2 : s.length - 1;
+  return String.fromCodePoint(s.codePointAt(start)!);
+}
+
+/** Measures, wraps and draws text in any script (see the module comment). */
+class Typesetter {
+  private readonly registered = new Set<string>();
+
+  constructor(readonly doc: Doc) {}
+
+  private useFont(family: FontFamily, weight: FontWeight, size: number): void {
+    const key = fontKey(family, weight);
+    if (!this.registered.has(key)) {
+      // pdfkit takes a fontkit font wherever it takes a font file (PDFFontFactory.open
+      // checks for a `layout` method); @types/pdfkit only lists paths and buffers.
+      this.doc.registerFont(key, documentFont(family, weight) as unknown as Buffer);
+      this.registered.add(key);
+    }
+    this.doc.font(key).fontSize(size);
+  }
+
+  /** Advance width of a single-font run, in points. */
+  private runWidth(family: FontFamily, weight: FontWeight, text: string, size: number): number {
+    return (textAdvance(family, weight, text) * size) / 1000;
+  }
+
+  measure(text: string, weight: FontWeight, size: number): number {
+    let w = 0;
+    for (const run of splitByFont(text)) w += this.runWidth(run.family, weight, run.text, size);
+    return w;
+  }
+
+  layout(text: string, style: Style, maxWidth: number): Block {
+    const full: FullStyle = { weight: 'regular', color: COLOR.ink, leading: 1.35, ...style };
+    const lines: Line[] = [];
+    for (const paragraph of sanitizeText(text).split('\n')) {
+      const rtl = isRtlParagraph(paragraph);
+      for (const t of this.wrap(paragraph, full, maxWidth)) lines.push({ text: t, width: this.measure(t, full.weight, full.size), rtl });
+    }
+    const lineHeight = full.size * full.leading;
+    return {
+      lines,
+      style: full,
+      lineHeight,
+      height: lines.length * lineHeight,
+      width: Math.max(0, ...lines.map((l) => l.width)),
+    };
+  }
+
+  /**
+   * Like layout(), but first shrinks the font (down to `minSize`) so that each
+   * paragraph fits on one line; the line height stays that of `style`, so baselines
+   * stay aligned with neighbouring cells. For amounts, which should not wrap.
+   */
+  fit(text: string, style: Style, maxWidth: number, minSize = 7): Block {
+    const weight = style.weight ?? 'regular';
+    const widest = Math.max(0, ...sanitizeText(text).split('\n').map((p) => this.measure(p, weight, style.size)));
+    if (widest <= maxWidth) return this.layout(text, style, maxWidth);
+    const size = Math.max(minSize, Math.floor(((style.size * maxWidth) / widest) * 10) / 10);
+    const lineHeight = style.size * (style.leading ?? 1.35);
+    return this.layout(text, { ...style, size, leading: lineHeight / size }, maxWidth);
+  }
+
+  private wrap(paragraph: string, style: FullStyle, maxWidth: number): string[] {
+    const trimmed = paragraph.replace(TRAILING_SPACES, '');
+    if (!trimmed) return [''];
+    if (this.measure(trimmed, style.weight, style.size) <= maxWidth) return [trimmed];
+    const lines: string[] = [];
+    let cur = '';
+    let curWidth = 0;
+    const start = (piece: string): void => {
+      const w = this.measure(piece.replace(TRAILING_SPACES, ''), style.weight, style.size);
+      if (w <= maxWidth) {
+        cur = piece;
+        curWidth = this.measure(piece, style.weight, style.size);
+        return;
+      }
+      // A single piece wider than the line: break between grapheme clusters.
+      let part = '';
+      let partWidth = 0;
+      for (const { segment } of graphemeSegmenter.segment(piece)) {
+        const gw = this.measure(segment, style.weight, style.size);
+        if (part && partWidth + gw > maxWidth && !SPACES.test(segment)) {
+          lines.push(part.replace(TRAILING_SPACES, ''));
+          part = '';
+          partWidth = 0;
+        }
+        part += segment;
+        partWidth += gw;
+      }
+      cur = part;
+      curWidth = partWidth;
+    };
+    for (const piece of breakOpportunities(trimmed)) {
+      if (!cur) {
+        start(piece);
+        continue;
+      }
+      const w = this.measure(piece.replace(TRAILING_SPACES, ''), style.weight, style.size);
+      if (curWidth + w <= maxWidth) {
+        cur += piece;
+        curWidth += this.measure(piece, style.weight, style.size);
+      } else {
+        lines.push(cur.replace(TRAILING_SPACES, ''));
+        cur = '';
+        start(piece);
+      }
+    }
+    if (cur) lines.push(cur.replace(TRAILING_SPACES, ''));
+    return lines;
+  }
+
+  /** Draws one line; `top` is the top of its line box. */
+  drawLine(line: Line, block: Block, x: number, top: number, opts: DrawOptions = {}): void {
+    const { style, lineHeight } = block;
+    const width = opts.width ?? line.width;
+    let cx = x;
+    if (opts.align === 'right') cx = x + width - line.width;
+    else if (opts.align === 'center') cx = x + (width - line.width) / 2;
+    const startX = cx;
+    const baseline = top + lineHeight / 2 + (CAP * style.size) / 2;
+    this.doc.fillColor(style.color);
+    for (const run of visualRuns(line.text, line.rtl)) {
+      const width = this.runWidth(run.family, style.weight, run.text, style.size);
+      this.useFont(run.family, style.weight, style.size);
+      // Left-to-right runs are shaped word by word through pdfkit's per-document
+      // layout cache; right-to-left runs must be shaped whole (`features` set).
+      const shaping = run.rtlShaping ? { features: [] } : {};
+      this.doc.text(run.text, cx, baseline, { lineBreak: false, baseline: 'alphabetic', ...shaping });
+      cx += width;
+    }
+    if (opts.underline && line.width > 0) {
+      const uy = baseline + style.size * 0.14;
+      this.doc.save().moveTo(startX, uy).lineTo(startX + line.width, uy).lineWidth(0.5).strokeColor(style.color).stroke().restore();
+    }
+    if (opts.link && line.width > 0) this.doc.link(startX, top, line.width, lineHeight, opts.link);
+  }
+}
+
+/** A drawable element of a section; `y` is relative to the section top. */
+interface Atom {
+  y: number;
+  h: number;
+  draw: (top: number) => void;
+  /** backgrounds and borders: dropped when a section has to be split across pages */
+  decoration?: boolean;
+}
+
+class Section {
+  readonly atoms: Atom[] = [];
+  height = 0;
+
+  constructor(private readonly ts: Typesetter) {}
+
+  add(y: number, h: number, draw: (top: number) => void, decoration = false): void {
+    this.atoms.push({ y, h, draw, decoration });
+    this.height = Math.max(this.height, y + h);
+  }
+
+  /** Adds a text block (one atom per line); returns its height. */
+  text(block: Block, x: number, y: number, opts: DrawOptions = {}): number {
+    block.lines.forEach((line, i) => {
+      this.add(y + i * block.lineHeight, block.lineHeight, (top) => this.ts.drawLine(line, block, x, top, opts));
+    });
+    return block.height;
+  }
+
+  rule(y: number, x1: number, x2: number, color = COLOR.rule, width = 0.75): void {
+    this.add(y, width, (top) => {
+      this.ts.doc.save().moveTo(x1, top).lineTo(x2, top).lineWidth(width).strokeColor(color).stroke().restore();
+    });
+  }
+}
+
+class Flow {
+  y: number;
+
+  constructor(
+    private readonly doc: Doc,
+    private readonly top: number,
+    private readonly bottom: number,
+  ) {
+    this.y = top;
+  }
+
+  private newPage(): void {
+    this.doc.addPage();
+    this.y = this.top;
+  }
+
+  gap(h: number): void {
+    this.y = Math.min(this.y + h, this.bottom);
+  }
+
+  place(section: Section): void {
+    if (section.height > this.bottom - this.y && this.y > this.top && section.height <= this.bottom - this.top) this.newPage();
+    if (section.height <= this.bottom - this.y) {
+      const top = this.y;
+      for (const atom of section.atoms) atom.draw(top + atom.y);
+      this.y += section.height;
+      return;
+    }
+    // Taller than a page: flow the atoms line by line, without backgrounds.
+    const atoms = section.atoms.filter((a) => !a.decoration).sort((a, b) => a.y - b.y);
+    let shift = this.y;
+    let maxBottom = this.y;
+    for (const atom of atoms) {
+      let top = shift + atom.y;
+      if (top + atom.h > this.bottom && top > this.top) {
+        this.newPage();
+        shift = this.top - atom.y;
+        top = this.top;
+        maxBottom = top;
+      }
+      atom.draw(top);
+      maxBottom = Math.max(maxBottom, top + atom.h);
+    }
+    this.y = maxBottom;
+  }
+}
+
+// ---------------------------------------------------------------------------
+
+/** Draws `payload` as an EPC QR code (error correction M) from vector rectangles, quiet zone included. */
+function drawQr(doc: Doc, payload: string, x: number, y: number, size: number): void {
+  const qr = QRCode.create(payload, { errorCorrectionLevel: 'M' });
+  const n = qr.modules.size;
+  const m = size / (n + 8);
+  doc.save();
+  doc.rect(x, y, size, size).fill(COLOR.white);
+  for (let r = 0; r < n; r++) {
+    let c = 0;
+    while (c < n) {
+      if (!qr.modules.get(r, c)) {
+        c++;
+        continue;
+      }
+      const start = c;
+      while (c < n && qr.modules.get(r, c)) c++;
+      doc.rect(x + (4 + start) * m, y + (4 + r) * m, (c - start) * m, m);
+    }
+  }
+  doc.fill(COLOR.black);
+  doc.restore();
+}
+
+/** Draws text as filled glyph outlines (not extractable), centred on (cx, cy). */
+function drawOutlinedText(doc: Doc, text: string, cx: number, cy: number, width: number): void {
+  const font = probeFont('sans', 'bold');
+  const run = font.layout(text);
+  const scale = width / run.advanceWidth;
+  let pen = cx - width / 2;
+  const baseY = cy + (font.capHeight * scale) / 2;
+  run.glyphs.forEach((glyph, i) => {
+    const pos = run.positions[i]!;
+    const gx = pen + pos.xOffset * scale;
+    const gy = baseY - pos.yOffset * scale;
+    const px = (v: number): number => gx + v * scale;
+    const py = (v: number): number => gy - v * scale;
+    for (const { command, args: a } of glyph.path.commands) {
+      if (command === 'moveTo') doc.moveTo(px(a[0]!), py(a[1]!));
+      else if (command === 'lineTo') doc.lineTo(px(a[0]!), py(a[1]!));
+      else if (command === 'quadraticCurveTo') doc.quadraticCurveTo(px(a[0]!), py(a[1]!), px(a[2]!), py(a[3]!));
+      else if (command === 'bezierCurveTo') doc.bezierCurveTo(px(a[0]!), py(a[1]!), px(a[2]!), py(a[3]!), px(a[4]!), py(a[5]!));
+      else doc.closePath();
+    }
+    pen += pos.xAdvance * scale;
+  });
+}
+
+function drawSandboxMarks(doc: Doc, ts: Typesetter): void {
+  // Diagonal watermark, as outlines so that it does not interleave with the extracted text.
+  doc.save();
+  const angle = (-Math.atan2(PAGE_H, PAGE_W) * 180) / Math.PI;
+  doc.rotate(angle, { origin: [PAGE_W / 2, PAGE_H / 2] });
+  drawOutlinedText(doc, 'SANDBOX', PAGE_W / 2, PAGE_H / 2 - 40, 480);
+  drawOutlinedText(doc, 'NOT A REAL INVOICE – DO NOT PAY', PAGE_W / 2, PAGE_H / 2 + 36, 470);
+  doc.fillColor(COLOR.warn).fillOpacity(0.08).fill('nonzero');
+  doc.restore();
+  // Top banner, as real text.
+  const top = 14;
+  doc.save().roundedRect(LEFT, top, CONTENT_W, BANNER_H, 3).fill(COLOR.warn).restore();
+  const block = ts.layout(SANDBOX_TEXT, { size: 10.5, weight: 'bold', color: COLOR.white, leading: 1.2 }, CONTENT_W - 16);
+  const y = top + (BANNER_H - block.height) / 2;
+  block.lines.forEach((line, i) => ts.drawLine(line, block, LEFT + 8, y + i * block.lineHeight, { width: CONTENT_W - 16, align: 'center' }));
+}
+
+// ---------------------------------------------------------------------------
+
+function headerSection(ts: Typesetter, m: InvoicePdfModel): Section {
+  const s = new Section(ts);
+  const titleW = 210;
+  const sellerW = CONTENT_W - titleW - 20;
+  let y = 0;
+  y += s.text(ts.layout(m.seller.name, { size: 13, weight: 'bold', leading: 1.25 }, sellerW), LEFT, y);
+  y += 3;
+  y += s.text(ts.layout(m.seller.address, { size: 9, color: COLOR.muted }, sellerW), LEFT, y);
+  if (m.seller.taxId) {
+    y += s.text(ts.layout(`${m.seller.taxIdLabel || 'Tax ID'} ${m.seller.taxId}`, { size: 9, color: COLOR.muted }, sellerW), LEFT, y);
+  }
+  const title = ts.layout(m.title, { size: 24, weight: 'bold', color: COLOR.accent, leading: 1.15 }, titleW);
+  s.text(title, RIGHT - titleW, -4, { width: titleW, align: 'right' });
+  const number = ts.layout(m.number, { size: 11, weight: 'bold', color: COLOR.muted }, titleW);
+  s.text(number, RIGHT - titleW, title.height - 2, { width: titleW, align: 'right' });
+  const h = s.height + 14;
+  s.rule(h, LEFT, RIGHT, COLOR.rule, 1);
+  return s;
+}
+
+function labelled(
+  ts: Typesetter,
+  s: Section,
+  rows: [string, string | undefined, Style?][],
+  x: number,
+  y: number,
+  labelW: number,
+  valueW: number,
+  labelStyle: Style = { size: 9, color: COLOR.muted },
+  gap = 3,
+): number {
+  for (const [label, value, valueStyle] of rows) {
+    if (value === undefined || value === '') continue;
+    const l = ts.layout(label, { ...labelStyle, leading: 1.4 }, labelW - 8);
+    const v = ts.layout(value, { size: 9.5, leading: 1.4, ...valueStyle }, valueW);
+    // align the label's first baseline with the value's first baseline
+    const dl = (v.lineHeight - l.lineHeight) / 2 + ((v.style.size - l.style.size) * CAP) / 2;
+    s.text(l, x, y + dl);
+    s.text(v, x + labelW, y);
+    y += Math.max(l.height + dl, v.height) + gap;
+  }
+  return y;
+}
+
+function partiesSection(ts: Typesetter, m: InvoicePdfModel): Section {
+  const s = new Section(ts);
+  const leftW = 270;
+  const metaX = LEFT + 290;
+  const metaW = RIGHT - metaX;
+  let y = 0;
+  y += s.text(ts.layout('BILL TO', { size: 8, weight: 'bold', color: COLOR.faint }, leftW), LEFT, y);
+  y += 2;
+  y += s.text(ts.layout(m.buyer.name, { size: 11.5, weight: 'bold', leading: 1.3 }, leftW), LEFT, y);
+  if (m.buyer.organisation) y += s.text(ts.layout(m.buyer.organisation, { size: 10 }, leftW), LEFT, y);
+  if (m.buyer.address) y += s.text(ts.layout(m.buyer.address, { size: 9.5, color: COLOR.muted }, leftW), LEFT, y);
+  if (m.buyer.country) y += s.text(ts.layout(m.buyer.country, { size: 9.5, color: COLOR.muted }, leftW), LEFT, y);
+  y += s.text(ts.layout(m.buyer.email, { size: 9.5, color: COLOR.muted }, leftW), LEFT, y);
+  const extra: [string, string | undefined][] = [
+    ['Tax ID', m.buyer.taxId],
+    ['PO number', m.buyer.purchaseOrder],
+  ];
+  if (extra.some(([, v]) => v)) {
+    y += 4;
+    labelled(ts, s, extra, LEFT, y, 70, leftW - 70, { size: 9, color: COLOR.muted }, 1);
+  }
+
+  labelled(
+    ts,
+    s,
+    [
+      ['Invoice number', m.number, { size: 9.5, weight: 'bold' }],
+      ['Issue date', m.issueDate],
+      ['Due date', m.dueDate, { size: 9.5, weight: 'bold' }],
+      ['Currency', m.currency],
+    ],
+    metaX,
+    12,
+    95,
+    metaW - 95,
+  );
+  return s;
+}
+
+const COLS = (() => {
+  const widths = { qty: 34, unit: 70, rate: 54, tax: 62, amount: 76 };
+  const desc = CONTENT_W - widths.qty - widths.unit - widths.rate - widths.tax - widths.amount;
+  let x = LEFT;
+  const col = (w: number): { x: number; w: number } => {
+    const c = { x, w };
+    x += w;
+    return c;
+  };
+  return { desc: col(desc), qty: col(widths.qty), unit: col(widths.unit), rate: col(widths.rate), tax: col(widths.tax), amount: col(widths.amount) };
+})();
+const CELL_PAD = 8;
+
+function lineItemSection(ts: Typesetter, m: InvoicePdfModel): Section {
+  const s = new Section(ts);
+  const headH = 22;
+  s.add(0, headH, (top) => ts.doc.save().rect(LEFT, top, CONTENT_W, headH).fill(COLOR.band).restore());
+  const head = (text: string, col: { x: number; w: number }, align: Align): void => {
+    const b = ts.layout(text, { size: 8, weight: 'bold', color: COLOR.muted, leading: 1.2 }, col.w - 2 * CELL_PAD + (align === 'right' ? 4 : 0));
+    s.text(b, col.x + CELL_PAD, (headH - b.height) / 2, { width: col.w - 2 * CELL_PAD, align });
+  };
+  head('DESCRIPTION', COLS.desc, 'left');
+  head('QTY', COLS.qty, 'right');
+  head('UNIT PRICE', COLS.unit, 'right');
+  head('TAX RATE', COLS.rate, 'right');
+  head('TAX', COLS.tax, 'right');
+  head('AMOUNT', COLS.amount, 'right');
+
+  const rowTop = headH + 9;
+  let y = rowTop;
+  const descW = COLS.desc.w - 2 * CELL_PAD;
+  y += s.text(ts.layout(m.line.description, { size: 10, weight: 'bold', leading: 1.3 }, descW), COLS.desc.x + CELL_PAD, y);
+  if (m.line.detail) {
+    y += 1;
+    y += s.text(ts.layout(m.line.detail, { size: 8.5, color: COLOR.muted }, descW), COLS.desc.x + CELL_PAD, y);
+  }
+  let numBottom = rowTop;
+  const num = (text: string, col: { x: number; w: number }, bold = false): void => {
+    const w = col.w - 2 * CELL_PAD;
+    const b = ts.fit(text, { size: 9.5, weight: bold ? 'bold' : 'regular', leading: 1.3 * (10 / 9.5) }, w);
+    s.text(b, col.x + CELL_PAD, rowTop, { width: w, align: 'right' });
+    numBottom = Math.max(numBottom, rowTop + b.height);
+  };
+  num(m.line.quantity, COLS.qty);
+  num(m.line.unitPrice, COLS.unit);
+  num(m.line.taxRate, COLS.rate);
+  num(m.line.taxAmount, COLS.tax);
+  num(m.line.amount, COLS.amount, true);
+  y = Math.max(y, numBottom) + 9;
+  s.rule(y, LEFT, RIGHT);
+  return s;
+}
+
+function totalsSection(ts: Typesetter, m: InvoicePdfModel): Section {
+  const s = new Section(ts);
+  const w = 250;
+  const x = RIGHT - w;
+  const valueW = 110;
+  let y = 6;
+  for (const t of m.totals) {
+    const style: Style = t.strong ? { size: 11, weight: 'bold' } : { size: 9.5, color: COLOR.muted };
+    if (t.strong) {
+      y += 3;
+      s.rule(y, x + CELL_PAD, RIGHT, COLOR.ink, 0.8);
+      y += 5;
+    }
+    const label = ts.layout(t.label, { ...style, leading: 1.45 }, w - valueW - CELL_PAD);
+    const value = ts.fit(t.value, { ...style, color: COLOR.ink, leading: 1.45 }, valueW - CELL_PAD);
+    s.text(label, x + CELL_PAD, y);
+    s.text(value, RIGHT - valueW, y, { width: valueW - CELL_PAD, align: 'right' });
+    y += Math.max(label.height, value.height);
+  }
+  return s;
+}
+
+function paymentSection(ts: Typesetter, m: InvoicePdfModel): Section {
+  const s = new Section(ts);
+  const p = m.payment;
+  const pad = 16;
+  const hasQr = Boolean(p.epcPayload);
+  const innerX = LEFT + pad;
+  const qrColW = hasQr ? QR_SIZE + 12 : 0;
+  const innerW = CONTENT_W - 2 * pad - (hasQr ? qrColW + 16 : 0);
+  const labelW = 100;
+  let y = pad - 2;
+  y += s.text(ts.layout('How to pay', { size: 13, weight: 'bold', color: COLOR.accent, leading: 1.3 }, innerW), innerX, y);
+  y += s.text(
+    ts.layout('Pay by bank transfer to the account below.', { size: 8.5, color: COLOR.muted }, innerW),
+    innerX,
+    y,
+  );
+  y += 8;
+  y = labelled(
+    ts,
+    s,
+    [
+      ['Amount due', p.amountDue, { size: 11, weight: 'bold' }],
+      ['Account name', p.accountName],
+      ['IBAN', p.iban, { size: 9.5, weight: 'bold' }],
+      ['BIC', p.bic],
+      [p.iban || p.bic ? 'Other details' : 'Bank details', p.details],
+    ],
+    innerX,
+    y,
+    labelW,
+    innerW - labelW,
+  );
+  y += 6;
+  s.rule(y, innerX, innerX + innerW, COLOR.boxBorder, 0.75);
+  y += 9;
+  y += s.text(
+    ts.layout(`${REFERENCE_HINT} in your bank transfer so we can match your payment:`, { size: 9, weight: 'bold', leading: 1.35 }, innerW),
+    innerX,
+    y,
+  );
+  y += 2;
+  y += s.text(ts.layout(p.reference, { size: 22, weight: 'bold', color: COLOR.accent, leading: 1.25 }, innerW), innerX, y);
+  if (p.creditorReference) {
+    y += 4;
+    y = labelled(ts, s, [['Creditor reference', p.creditorReference, { size: 10.5, weight: 'bold' }]], innerX, y, labelW, innerW - labelW);
+    y += s.text(
+      ts.layout('Structured creditor reference (ISO 11649), if your bank asks for one.', { size: 8, color: COLOR.faint }, innerW),
+      innerX,
+      y,
+    );
+  }
+  let bottom = y + pad - 4;
+  if (hasQr) {
+    const qx = RIGHT - pad - QR_SIZE - 6;
+    const qy = pad + 2;
+    const payload = p.epcPayload!;
+    s.add(qy, QR_SIZE, (top) => drawQr(ts.doc, payload, qx, top, QR_SIZE));
+    const caption = ts.layout(QR_CAPTION, { size: 7.5, color: COLOR.muted, leading: 1.3 }, QR_SIZE + 12);
+    s.text(caption, qx - 6, qy + QR_SIZE + 4, { width: QR_SIZE + 12, align: 'center' });
+    bottom = Math.max(bottom, qy + QR_SIZE + 4 + caption.height + pad);
+  }
+  const boxH = bottom;
+  s.add(
+    0,
+    boxH,
+    (top) => ts.doc.save().roundedRect(LEFT, top, CONTENT_W, boxH, 6).lineWidth(1).fillAndStroke(COLOR.boxBg, COLOR.boxBorder).restore(),
+    true,
+  );
+  // backgrounds first
+  s.atoms.unshift(s.atoms.pop()!);
+  return s;
+}
+
+function statusSection(ts: Typesetter, m: InvoicePdfModel): Section {
+  const s = new Section(ts);
+  let y = 0;
+  y += s.text(ts.layout('Check the status of your enrolment and payment at any time:', { size: 9, color: COLOR.muted }, CONTENT_W), LEFT, y);
+  s.text(ts.layout(m.statusUrl, { size: 9, color: COLOR.accent }, CONTENT_W), LEFT, y, { underline: true, link: m.statusUrl });
+  return s;
+}
+
+function footerBlock(ts: Typesetter, m: InvoicePdfModel): Block | null {
+  return m.footer ? ts.layout(m.footer, { size: 8, color: COLOR.faint, leading: 1.35 }, CONTENT_W) : null;
+}
+
+function build(doc: Doc, m: InvoicePdfModel): void {
+  const ts = new Typesetter(doc);
+  const footer = footerBlock(ts, m);
+  // A very long footer is flowed after the content instead of repeated on every page.
+  const fixedFooter = footer && footer.height <= 60 ? footer : null;
+  const pageNumberH = 12;
+  const footerTop = PAGE_H - MARGIN_BOTTOM - pageNumberH - (fixedFooter ? fixedFooter.height + 2 : 0);
+  const top = MARGIN_TOP + (m.sandbox ? BANNER_H : 0);
+  const flow = new Flow(doc, top, footerTop - 14);
+
+  flow.place(headerSection(ts, m));
+  flow.gap(16);
+  flow.place(partiesSection(ts, m));
+  flow.gap(22);
+  flow.place(lineItemSection(ts, m));
+  flow.place(totalsSection(ts, m));
+  flow.gap(22);
+  flow.place(paymentSection(ts, m));
+  flow.gap(14);
+  flow.place(statusSection(ts, m));
+  if (footer && !fixedFooter) {
+    flow.gap(14);
+    const s = new Section(ts);
+    s.text(footer, LEFT, 0, { width: CONTENT_W, align: 'center' });
+    flow.place(s);
+  }
+
+  const range = doc.bufferedPageRange();
+  for (let i = range.start; i < range.start + range.count; i++) {
+    doc.switchToPage(i);
+    if (fixedFooter) {
+      doc.save().moveTo(LEFT, footerTop - 6).lineTo(RIGHT, footerTop - 6).lineWidth(0.5).strokeColor(COLOR.rule).stroke().restore();
+      fixedFooter.lines.forEach((line, j) =>
+        ts.drawLine(line, fixedFooter, LEFT, footerTop + j * fixedFooter.lineHeight, { width: CONTENT_W, align: 'center' }),
+      );
+    }
+    if (range.count > 1) {
+      const label = ts.layout(`${m.number} · Page ${i - range.start + 1} of ${range.count}`, { size: 7.5, color: COLOR.faint }, CONTENT_W);
+      ts.drawLine(label.lines[0]!, label, LEFT, PAGE_H - MARGIN_BOTTOM - pageNumberH, { width: CONTENT_W, align: 'right' });
+    }
+    if (m.sandbox) drawSandboxMarks(doc, ts);
+  }
+}
+
+export function renderInvoicePdf(model: InvoicePdfModel): Promise<Buffer> {
+  return new Promise<Buffer>((resolve, reject) => {
+    try {
+      const title = `${model.title} ${model.number}`;
+      const doc = new PDFDocument({
+        size: 'A4',
+        margin: 0,
+        bufferPages: true,
+        compress: true,
+        pdfVersion: '1.4',
+        displayTitle: true,
+        lang: 'en',
+        info: {
+          Title: title,
+          Author: model.seller.name,
+          Creator: 'OpenLearning invoice portal',
+          Producer: 'PDFKit',
+          CreationDate: model.createdAt,
+          ModDate: model.createdAt,
+        },
+      });
+      const chunks: Buffer[] = [];
+      doc.on('data', (chunk: Buffer) => chunks.push(chunk));
+      doc.on('end', () => resolve(Buffer.concat(chunks)));
+      doc.on('error', reject);
+      build(doc, model);
+      doc.end();
+    } catch (err) {
+      reject(err instanceof Error ? err : new Error(String(err)));
+    }
+  });
+}

@@ -1,0 +1,49 @@
+import { toDbTime, addSeconds } from '../clock.js';
+import { writeTransaction } from '../db/connection.js';
+import { findLiveInvoiceForLearnerClass } from '../db/invoices.js';
+import { insertEnrolmentRequest, markTokenUsed } from '../db/requests.js';
+import type { Invoice } from '../domain/invoice.js';
+import type { Deps } from '../deps.js';
+import { AppError } from '../errors.js';
+import { newSecretToken } from './secret-token.js';
+
+export const BILLING_LINK_HOURS = 24;
+
+export type AcceptedEnrolment = { kind: 'billing'; token: string } | { kind: 'existing-invoice'; invoice: Invoice };
+
+/**
+ * Step 1 of the learner flow: the token OpenLearning posted is verified (no writes), then in one
+ * transaction its jti is spent and either a billing request is stored or, when this learner
+ * already has a live invoice for this class, that invoice is returned instead of a second one.
+ */
+export async function acceptEnrolment(deps: Pick<Deps, 'db' | 'clock' | 'tokens' | 'randomBytes' | 'logger'>, jwt: unknown): Promise<AcceptedEnrolment> {
+  const claims = await deps.tokens.verify(jwt);
+  const now = deps.clock.now();
+  const token = newSecretToken(deps.randomBytes);
+  return writeTransaction(deps.db, () => {
+    const fresh = markTokenUsed(deps.db, {
+      jti: claims.jti,
+      audience: claims.audience,
+      usedAt: toDbTime(now),
+      tokenExpiresAt: toDbTime(claims.expiresAt),
+    });
+    if (!fresh) throw new AppError('token.replayed', `jti ${claims.jti} was already used`, { courseUrl: claims.redirectUrl });
+    const existing = findLiveInvoiceForLearnerClass(deps.db, claims.olUserId, claims.classId);
+    if (existing) return { kind: 'existing-invoice', invoice: existing } as const;
+    insertEnrolmentRequest(deps.db, {
+      token,
+      jti: claims.jti,
+      olUserId: claims.olUserId,
+      audience: claims.audience,
+      courseId: claims.courseId,
+      classId: claims.classId,
+      title: claims.title,
+      currency: claims.currency,
+      priceMinor: claims.priceMinor,
+      redirectUrl: claims.redirectUrl,
+      createdAt: toDbTime(now),
+      expiresAt: toDbTime(addSeconds(now, BILLING_LINK_HOURS * 3600)),
+    });
+    return { kind: 'billing', token } as const;
+  });
+}

@@ -1,0 +1,49 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import Database from 'better-sqlite3';
+
+export type Db = Database.Database;
+
+/**
+ * Opens the portal database with the settings every connection needs: WAL so readers never wait
+ * for the writer, foreign keys enforced, and a busy timeout so a second process (a CLI command
+ * next to the server) waits for the write lock instead of failing.
+ */
+export function openDatabase(file: string): Db {
+  if (file !== ':memory:') fs.mkdirSync(path.dirname(file), { recursive: true });
+  const db = new Database(file);
+  db.pragma('journal_mode = WAL');
+  db.pragma('synchronous = NORMAL');
+  db.pragma('foreign_keys = ON');
+  db.pragma('busy_timeout = 5000');
+  return db;
+}
+
+export function databaseFile(dataDir: string): string {
+  return path.join(dataDir, 'portal.db');
+}
+
+const statementCache = new WeakMap<Db, Map<string, Database.Statement>>();
+
+/** Prepared statements are compiled once per connection and reused. */
+export function sql<P extends unknown[] | {} = unknown[], R = unknown>(db: Db, text: string): Database.Statement<P, R> {
+  let cache = statementCache.get(db);
+  if (!cache) {
+    cache = new Map();
+    statementCache.set(db, cache);
+  }
+  let stmt = cache.get(text);
+  if (!stmt) {
+    stmt = db.prepare(text);
+    cache.set(text, stmt);
+  }
+  return stmt as Database.Statement<P, R>;
+}
+
+/**
+ * Runs fn in a write transaction taken up front (BEGIN IMMEDIATE), so check-then-write logic
+ * (numbering, "is there already an invoice?") cannot interleave with another connection.
+ */
+export function writeTransaction<T>(db: Db, fn: () => T): T {
+  return db.transaction(fn).immediate();
+}

@@ -1,0 +1,59 @@
+import { sql, type Db } from './connection.js';
+
+export interface EnrolmentRequest {
+  id: number;
+  token: string;
+  jti: string;
+  olUserId: string;
+  audience: string;
+  courseId: string;
+  classId: string;
+  title: string;
+  currency: string;
+  priceMinor: number;
+  redirectUrl: string;
+  createdAt: string;
+  expiresAt: string;
+  invoiceId: number | null;
+}
+
+const COLUMNS = `id, token, jti, ol_user_id AS olUserId, audience, course_id AS courseId, class_id AS classId, title,
+  currency, price_minor AS priceMinor, redirect_url AS redirectUrl, created_at AS createdAt, expires_at AS expiresAt,
+  invoice_id AS invoiceId`;
+
+/** Records a token id as used. Returns false when it was already used (a replay). */
+export function markTokenUsed(db: Db, row: { jti: string; audience: string; usedAt: string; tokenExpiresAt: string }): boolean {
+  const result = sql(db, `INSERT INTO used_tokens (jti, audience, used_at, token_expires_at) VALUES (@jti, @audience, @usedAt, @tokenExpiresAt)
+    ON CONFLICT (jti) DO NOTHING`).run(row);
+  return result.changes === 1;
+}
+
+export function insertEnrolmentRequest(db: Db, row: Omit<EnrolmentRequest, 'id' | 'invoiceId'>): number {
+  return Number(
+    sql(db, `INSERT INTO enrolment_requests (token, jti, ol_user_id, audience, course_id, class_id, title, currency, price_minor, redirect_url, created_at, expires_at)
+      VALUES (@token, @jti, @olUserId, @audience, @courseId, @classId, @title, @currency, @priceMinor, @redirectUrl, @createdAt, @expiresAt)`).run(row).lastInsertRowid,
+  );
+}
+
+export function findRequestByToken(db: Db, token: string): EnrolmentRequest | undefined {
+  return sql<[string], EnrolmentRequest>(db, `SELECT ${COLUMNS} FROM enrolment_requests WHERE token = ?`).get(token);
+}
+
+export function linkRequestToInvoice(db: Db, requestId: number, invoiceId: number): void {
+  sql(db, 'UPDATE enrolment_requests SET invoice_id = ? WHERE id = ? AND invoice_id IS NULL').run(invoiceId, requestId);
+}
+
+/** Token ids whose token has expired can be forgotten: the token would be refused as expired anyway. */
+export function purgeUsedTokens(db: Db, expiredBefore: string, limit: number): number {
+  return sql(db, `DELETE FROM used_tokens WHERE jti IN (SELECT jti FROM used_tokens WHERE token_expires_at < ? LIMIT ?)`).run(expiredBefore, limit).changes;
+}
+
+/** Billing requests that never became an invoice and whose link has expired. */
+export function purgeAbandonedRequests(db: Db, expiredBefore: string, limit: number): number {
+  return sql(db, `DELETE FROM enrolment_requests WHERE id IN (
+      SELECT id FROM enrolment_requests WHERE invoice_id IS NULL AND expires_at < ? LIMIT ?)`).run(expiredBefore, limit).changes;
+}
+
+export function countTableRows(db: Db, table: 'used_tokens' | 'enrolment_requests' | 'invoices' | 'outbox' | 'audit_log'): number {
+  return (sql(db, `SELECT COUNT(*) AS n FROM ${table}`).get() as { n: number }).n;
+}

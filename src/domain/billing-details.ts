@@ -1,0 +1,80 @@
+/**
+ * The billing details form. Names and addresses are kept exactly as typed (in any script); we only
+ * trim surrounding space and refuse invisible control characters, which no real name contains.
+ */
+import { z } from 'zod';
+import { isCountryCode } from './countries.js';
+
+export interface BillingDetails {
+  name: string;
+  email: string;
+  organisation: string | null;
+  address: string | null;
+  country: string | null;
+  taxId: string | null;
+  poNumber: string | null;
+}
+
+export type BillingField = keyof BillingDetails;
+
+export const BILLING_FIELDS: readonly BillingField[] = ['name', 'email', 'organisation', 'address', 'country', 'taxId', 'poNumber'];
+
+// Internationalised addresses are fine (zoë@exämple.com); "a@b" and spaces are typos, not addresses.
+const EMAIL_PATTERN =
+  /^(?!\.)(?!.*\.\.)[^\s@"<>(),;:\\[\]]{1,64}(?<!\.)@(?=.{1,253}$)(?:[\p{L}\p{N}](?:[\p{L}\p{N}-]{0,61}[\p{L}\p{N}])?\.)+(?:\p{L}{2,63}|xn--[a-z0-9-]{1,59})$/iu;
+// C0/C1 controls except tab and newlines (addresses are multi-line), plus bidi overrides that can disguise text.
+const CONTROL_CHARS = /[\u0000-\u0008\u000B\u000C\u000E-\u001F\u007F-\u009F\u202A-\u202E\u2066-\u2069]/u;
+const SINGLE_LINE_CONTROL = /[\r\n\t]/;
+
+function text(label: string, max: number, options: { required: boolean; multiline?: boolean }) {
+  return z
+    .string()
+    .optional()
+    .transform((v) => (v ?? '').trim())
+    .superRefine((v, ctx) => {
+      if (v === '') {
+        if (options.required) ctx.addIssue({ code: 'custom', message: `Please enter your ${label}.` });
+        return;
+      }
+      if ([...v].length > max) ctx.addIssue({ code: 'custom', message: `Please shorten this to at most ${max} characters.` });
+      if (CONTROL_CHARS.test(v) || (!options.multiline && SINGLE_LINE_CONTROL.test(v))) {
+        ctx.addIssue({ code: 'custom', message: 'This contains invisible control characters; please retype it.' });
+      }
+    })
+    .transform((v) => (v === '' ? null : v));
+}
+
+const schema = z.object({
+  name: text('full name', 200, { required: true }),
+  email: text('email address', 254, { required: true }).superRefine((v, ctx) => {
+    if (v !== null && !EMAIL_PATTERN.test(v)) ctx.addIssue({ code: 'custom', message: 'Please enter a valid email address, like name@example.com.' });
+  }),
+  organisation: text('organisation', 200, { required: false }),
+  address: text('billing address', 1000, { required: false, multiline: true }),
+  country: text('country', 2, { required: false }).superRefine((v, ctx) => {
+    if (v !== null && !isCountryCode(v)) ctx.addIssue({ code: 'custom', message: 'Please choose a country from the list.' });
+  }),
+  taxId: text('tax or VAT id', 50, { required: false }),
+  poNumber: text('purchase order number', 50, { required: false }),
+});
+
+export type BillingFormResult =
+  | { ok: true; details: BillingDetails }
+  | { ok: false; errors: Partial<Record<BillingField, string>>; values: Record<BillingField, string> };
+
+/** Parses the submitted form; on error returns a message per field and the values as typed. */
+export function parseBillingForm(body: Record<string, unknown>): BillingFormResult {
+  const input = Object.fromEntries(BILLING_FIELDS.map((f) => [f, typeof body[f] === 'string' ? body[f] : undefined]));
+  const parsed = schema.safeParse(input);
+  if (parsed.success) {
+    const d = parsed.data;
+    return { ok: true, details: { ...d, name: d.name!, email: d.email! } };
+  }
+  const errors: Partial<Record<BillingField, string>> = {};
+  for (const issue of parsed.error.issues) {
+    const field = issue.path[0] as BillingField;
+    errors[field] ??= issue.message;
+  }
+  const values = Object.fromEntries(BILLING_FIELDS.map((f) => [f, (input[f] as string | undefined) ?? ''])) as Record<BillingField, string>;
+  return { ok: false, errors, values };
+}

@@ -1,0 +1,91 @@
+/** The invoice as the rest of the code sees it, and the rules that follow from its status alone. */
+
+export const INVOICE_STATUSES = ['awaiting_payment', 'partially_paid', 'paid', 'enrolment_failed', 'enrolled', 'expired', 'cancelled'] as const;
+export type InvoiceStatus = (typeof INVOICE_STATUSES)[number];
+
+/** Words for learners and staff. 'paid' means the money arrived and enrolment is under way. */
+export const STATUS_LABELS: Record<InvoiceStatus, string> = {
+  awaiting_payment: 'Awaiting payment',
+  partially_paid: 'Partially paid',
+  paid: 'Paid, enrolling',
+  enrolment_failed: 'Enrolment failed',
+  enrolled: 'Enrolled',
+  expired: 'Expired',
+  cancelled: 'Cancelled',
+};
+
+/** Statuses in which the learner still owes money and may pay. */
+export const UNPAID_STATUSES: readonly InvoiceStatus[] = ['awaiting_payment', 'partially_paid'];
+
+/** Statuses that block a second invoice for the same learner and class. */
+export const LIVE_STATUSES: readonly InvoiceStatus[] = ['awaiting_payment', 'partially_paid', 'paid', 'enrolment_failed', 'enrolled'];
+
+export interface Issuer {
+  sandbox: boolean;
+  seller: { name: string; address: string; taxId: string | null; taxIdLabel: string };
+  bank: { accountName: string | null; iban: string | null; bic: string | null; details: string | null };
+}
+
+export interface Invoice {
+  id: number;
+  seq: number;
+  number: string;
+  accessToken: string;
+  paymentReference: string;
+  status: InvoiceStatus;
+  olUserId: string;
+  audience: string;
+  courseId: string;
+  classId: string;
+  courseTitle: string;
+  redirectUrl: string;
+  buyerName: string;
+  buyerEmail: string;
+  buyerOrganisation: string | null;
+  buyerAddress: string | null;
+  buyerCountry: string | null;
+  buyerTaxId: string | null;
+  buyerPoNumber: string | null;
+  currency: string;
+  netMinor: number;
+  taxMinor: number;
+  totalMinor: number;
+  paidMinor: number;
+  taxRate: string;
+  taxLabel: string;
+  taxInclusive: boolean;
+  issueDate: string;
+  dueDate: string;
+  issuedAt: string;
+  expiresAt: string;
+  paidAt: string | null;
+  enrolledAt: string | null;
+  expiredAt: string | null;
+  cancelledAt: string | null;
+  cancelReason: string | null;
+  issuer: Issuer;
+  pdfSha256: string | null;
+  updatedAt: string;
+}
+
+export function amountDueMinor(invoice: Pick<Invoice, 'totalMinor' | 'paidMinor'>): number {
+  return Math.max(0, invoice.totalMinor - invoice.paidMinor);
+}
+
+export function isUnpaid(status: InvoiceStatus): boolean {
+  return UNPAID_STATUSES.includes(status);
+}
+
+/** Overdue is not a stored status: an unpaid invoice whose due date (a calendar date) has passed. */
+export function isOverdue(invoice: Pick<Invoice, 'status' | 'dueDate'>, today: string): boolean {
+  return isUnpaid(invoice.status) && invoice.dueDate < today;
+}
+
+/** "Tax Invoice" is a legal term in several countries: only use it when the seller is tax registered. */
+export function invoiceTitle(issuer: Issuer): string {
+  return issuer.seller.taxId ? 'Tax Invoice' : 'Invoice';
+}
+
+export function formatInvoiceNumber(prefix: string, seq: number): string {
+  return `${prefix}${String(seq).padStart(6, '0')}`;
+}

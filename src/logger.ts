@@ -1,0 +1,33 @@
+import { pino, type DestinationStream, type Logger } from 'pino';
+
+export type { Logger } from 'pino';
+
+/**
+ * Structured JSON logs on stdout (journald, docker and log shippers read them as they are).
+ * `secrets` are scrubbed from every line as a last line of defence: the code never logs them on
+ * purpose, but an error message from a library might quote a URL that carries the API key.
+ */
+export function createLogger(options: { level: string; secrets?: string[]; destination?: DestinationStream }): Logger {
+  const secrets = (options.secrets ?? []).filter((s) => s.length >= 6);
+  return pino(
+    {
+      level: options.level,
+      base: undefined,
+      timestamp: pino.stdTimeFunctions.isoTime,
+      redact: { paths: ['password', '*.password', 'apiKey', '*.apiKey', 'headers.cookie', 'headers.authorization', 'jwt'], censor: '[redacted]' },
+      hooks: secrets.length > 0 ? { streamWrite: (line: string) => scrubSecrets(line, secrets) } : {},
+    },
+    options.destination ?? pino.destination({ dest: 1, sync: false }),
+  );
+}
+
+export function scrubSecrets(text: string, secrets: readonly string[]): string {
+  let out = text;
+  for (const secret of secrets) {
+    if (secret.length < 6) continue;
+    out = out.split(secret).join('[redacted]');
+    const encoded = encodeURIComponent(secret);
+    if (encoded !== secret) out = out.split(encoded).join('[redacted]');
+  }
+  return out;
+}

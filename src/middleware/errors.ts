@@ -1,0 +1,57 @@
+import type { Middleware } from 'koa';
+import { AppError, type ErrorId } from '../errors.js';
+import type { Logger } from '../logger.js';
+import type { Views } from '../views.js';
+
+const STATUS_IDS: Record<number, ErrorId> = {
+  400: 'request.bad_form',
+  401: 'auth.required',
+  403: 'auth.forbidden',
+  404: 'not_found',
+  405: 'method_not_allowed',
+  413: 'request.too_large',
+  415: 'request.bad_form',
+};
+
+/**
+ * The one error handler. Known errors (AppError) become their page with their status; Koa HTTP
+ * errors map onto the catalogue; anything else is a 500 with a reference id. People never see a
+ * stack trace; the log always says why.
+ */
+export function errorPages(views: Views, logger: Logger): Middleware {
+  return async function renderErrors(ctx, next) {
+    let error: unknown;
+    try {
+      await next();
+      if (ctx.status === 404 && ctx.body === undefined) error = new AppError('not_found', `no route for ${ctx.method} ${ctx.path}`);
+    } catch (caught) {
+      error = caught;
+    }
+    if (error === undefined) return;
+    const appError = toAppError(error);
+    const requestId = ctx.state.requestId as string | undefined;
+    if (appError.status >= 500) logger.error({ err: error, id: requestId, error: appError.id }, 'request failed');
+    else logger.warn({ id: requestId, error: appError.id, reason: appError.detail }, 'request refused');
+    ctx.state.logFields = { ...(ctx.state.logFields as object | undefined), error: appError.id };
+    ctx.status = appError.status;
+    if (appError.status === 405) ctx.set('Allow', (error as { headers?: { Allow?: string } }).headers?.Allow ?? '');
+    ctx.type = 'html';
+    ctx.body = views.page('errors/error.njk', {
+      error: appError.spec,
+      errorId: appError.id,
+      requestId,
+      staff: ctx.state.staff,
+      ...appError.pageData,
+    });
+  };
+}
+
+function toAppError(error: unknown): AppError {
+  if (error instanceof AppError) return error;
+  const status = (error as { status?: number; expose?: boolean }).status;
+  if (typeof status === 'number' && status >= 400 && status < 500) {
+    const id = STATUS_IDS[status] ?? 'request.bad_form';
+    return new AppError(id, (error as Error).message);
+  }
+  return new AppError('internal', (error as Error)?.message ?? String(error));
+}

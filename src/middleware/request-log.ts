@@ -1,0 +1,32 @@
+import { randomBytes } from 'node:crypto';
+import type { Middleware } from 'koa';
+import type { Logger } from '../logger.js';
+
+/** Long opaque path segments are credentials (billing and invoice links): never log them. */
+export function redactPath(path: string): string {
+  return path.replace(/\/[A-Za-z0-9_-]{20,}(?=\/|$)/g, '/:token');
+}
+
+/** One line per request: id, method, path (tokens removed), status and milliseconds. */
+export function requestLog(logger: Logger): Middleware {
+  return async function logRequest(ctx, next) {
+    const started = performance.now();
+    const id = randomBytes(6).toString('hex');
+    ctx.state.requestId = id;
+    ctx.set('X-Request-Id', id);
+    try {
+      await next();
+    } finally {
+      const fields = {
+        id,
+        method: ctx.method,
+        path: redactPath(ctx.path),
+        status: ctx.status,
+        ms: Math.round((performance.now() - started) * 10) / 10,
+        ...(ctx.state.logFields as object | undefined),
+      };
+      if (ctx.status >= 500) logger.error(fields, 'request');
+      else logger.info(fields, 'request');
+    }
+  };
+}

@@ -1,0 +1,106 @@
+/**
+ * The composition root: builds every dependency from the config (or takes the ones a test passes
+ * in), opens and migrates the database, and builds the app. It does not listen; server.ts does.
+ */
+import { randomBytes } from 'node:crypto';
+import fs from 'node:fs';
+import path from 'node:path';
+import type Koa from 'koa';
+import type Router from '@koa/router';
+import { buildApp } from './app.js';
+import { createCaptureMailer, createSmtpMailer, type Mailer } from './clients/mailer.js';
+import { createOpenLearningClient, type OpenLearningClient } from './clients/openlearning-api.js';
+import { TokenVerifier } from './clients/openlearning-token.js';
+import { systemClock, type Clock } from './clock.js';
+import type { Config } from './config.js';
+import { databaseFile, openDatabase } from './db/connection.js';
+import { migrate } from './db/migrate.js';
+import type { Deps } from './deps.js';
+import { ensureFirstAdmin } from './commands/staff.js';
+import { JobRunner } from './jobs/runner.js';
+import { jobFunctions } from './jobs/registry.js';
+import { createLogger, type Logger } from './logger.js';
+import { createViews, type Views } from './views.js';
+
+export interface PortalOverrides {
+  clock?: Clock;
+  logger?: Logger;
+  mailer?: Mailer;
+  openlearning?: OpenLearningClient;
+  randomBytes?: (size: number) => Buffer;
+  views?: Views;
+}
+
+export interface Portal {
+  deps: Deps;
+  app: Koa;
+  routers: Router[];
+  runner: JobRunner;
+  close(): Promise<void>;
+}
+
+export function mailDirectory(config: Pick<Config, 'dataDir'>): string {
+  return path.join(config.dataDir, 'mail');
+}
+
+export function secretsOf(config: Config): string[] {
+  const secrets = [config.openlearning.apiKey, config.admin.password ?? ''];
+  if (config.mail.smtpUrl) {
+    const password = decodeURIComponent(new URL(config.mail.smtpUrl).password);
+    if (password) secrets.push(password);
+  }
+  return secrets.filter(Boolean);
+}
+
+export function createPortal(config: Config, overrides: PortalOverrides = {}): Portal {
+  fs.mkdirSync(config.dataDir, { recursive: true });
+  const logger = overrides.logger ?? createLogger({ level: config.logLevel, secrets: secretsOf(config) });
+  const db = openDatabase(databaseFile(config.dataDir));
+  const migrations = migrate(db);
+  if (migrations.applied.length > 0) logger.info({ applied: migrations.applied }, 'database migrated');
+  const clock = overrides.clock ?? systemClock;
+  const mailer =
+    overrides.mailer ?? (config.mail.smtpUrl ? createSmtpMailer(config.mail.smtpUrl, config.mail.from) : createCaptureMailer(mailDirectory(config), config.mail.from));
+  const runner = new JobRunner(() => deps, jobFunctions());
+  const deps: Deps = {
+    config,
+    db,
+    clock,
+    logger,
+    views: overrides.views ?? createViews({ timeZone: config.timeZone, publicUrl: config.publicUrl, sandbox: config.mode === 'sandbox', mailCaptured: !overrides.mailer && !config.mail.smtpUrl }),
+    mailer,
+    tokens: new TokenVerifier({
+      publicKeysPem: config.openlearning.publicKeysPem,
+      jwksUrl: config.openlearning.jwksUrl,
+      audience: config.openlearning.audience,
+      redirectHosts: config.openlearning.redirectHosts,
+      jwksCooldownMs: config.openlearning.jwksCooldownMs,
+      plainHttpHosts: config.mode === 'sandbox' ? [new URL(config.publicUrl).hostname] : [],
+      clock,
+    }),
+    openlearning:
+      overrides.openlearning ??
+      createOpenLearningClient({ apiUrl: config.openlearning.apiUrl, apiKey: config.openlearning.apiKey, timeoutMs: config.openlearning.apiTimeoutMs }),
+    randomBytes: overrides.randomBytes ?? randomBytes,
+    background: runner,
+  };
+  const firstAdmin = ensureFirstAdmin(deps);
+  if (firstAdmin?.generatedPassword) {
+    // Printed once: it is stored only as an argon2id hash. `npx portal user reset-password` replaces it.
+    logger.warn({ email: firstAdmin.email }, `staff account created: sign in at ${config.publicUrl}/admin as ${firstAdmin.email} with password ${firstAdmin.generatedPassword} (shown once)`);
+  } else if (firstAdmin) {
+    logger.info({ email: firstAdmin.email }, 'first administrator created from ADMIN_EMAIL');
+  }
+  const { app, routers } = buildApp(deps);
+  return {
+    deps,
+    app,
+    routers,
+    runner,
+    async close() {
+      await runner.stop();
+      mailer.close();
+      db.close();
+    },
+  };
+}

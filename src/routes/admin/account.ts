@@ -1,0 +1,91 @@
+import type Router from '@koa/router';
+import type { Context } from 'koa';
+import { setStaffPassword, signIn, signOut, staffActor, StaffError, verifyPassword } from '../../commands/staff.js';
+import type { Deps } from '../../deps.js';
+import { AppError } from '../../errors.js';
+import { cookieOptions, sameOriginProblem, sessionCookieName } from '../../middleware/staff-auth.js';
+import { formatDateTime } from '../../views.js';
+import { render } from '../render.js';
+import { field } from './forms.js';
+
+const LOGIN_CSRF_COOKIE = 'portal_login_csrf';
+
+/** Only local admin paths: an open redirect after sign-in would be a phishing tool. */
+export function safeNext(next: unknown): string {
+  return typeof next === 'string' && /^\/admin(\/|\?|$)/.test(next) && !next.startsWith('//') ? next : '/admin';
+}
+
+export function registerAccountRoutes(router: Router, deps: Deps): void {
+  const { config } = deps;
+
+  function loginPage(ctx: Context, data: { email?: string; error?: string; next?: string }) {
+    // Sign-in has no session yet, so its CSRF token is a cookie matched by a form field.
+    const token = deps.randomBytes(24).toString('base64url');
+    ctx.cookies.set(LOGIN_CSRF_COOKIE, token, { ...cookieOptions(config, 30 * 60_000), path: '/admin/login' });
+    render(ctx, 'admin/login.njk', { title: 'Sign in', loginToken: token, mainClass: 'page login', ...data });
+  }
+
+  router.get('login', '/login', function showLogin(ctx) {
+    if (ctx.state.staff) return ctx.redirect(safeNext(ctx.query.next));
+    loginPage(ctx, { next: safeNext(ctx.query.next) });
+  });
+
+  router.post('login-submit', '/login', async function submitLogin(ctx) {
+    const body = (ctx.request.body ?? {}) as Record<string, unknown>;
+    const originProblem = sameOriginProblem(ctx, config.publicUrl);
+    const cookieToken = ctx.cookies.get(LOGIN_CSRF_COOKIE);
+    if (originProblem || !cookieToken || body._csrf !== cookieToken) throw new AppError('auth.csrf', originProblem ?? 'sign-in form token mismatch');
+    const email = field(body, 'email');
+    const next = safeNext(body.next);
+    const result = await signIn(deps, { email, password: typeof body.password === 'string' ? body.password : '', ip: ctx.ip, userAgent: ctx.get('User-Agent') || null });
+    if (!result.ok) {
+      ctx.status = result.reason === 'locked' ? 429 : 401;
+      const error =
+        result.reason === 'locked'
+          ? `Too many failed sign-ins for this account or network. Try again after ${formatDateTime(result.retryAt, config.timeZone)}.`
+          : 'That email and password do not match an active staff account.';
+      return loginPage(ctx, { email, error, next });
+    }
+    // A new session id on every sign-in (no fixation); the old cookie, if any, is replaced.
+    ctx.cookies.set(sessionCookieName(config), result.sessionId, cookieOptions(config));
+    ctx.cookies.set(LOGIN_CSRF_COOKIE, '', { ...cookieOptions(config), path: '/admin/login', maxAge: 0 });
+    ctx.status = 303;
+    ctx.redirect(next);
+  });
+
+  router.post('logout', '/logout', function submitLogout(ctx) {
+    signOut(deps, ctx.state.session!);
+    ctx.cookies.set(sessionCookieName(config), '', { ...cookieOptions(config), maxAge: 0 });
+    ctx.status = 303;
+    ctx.redirect('/admin/login?signed_out=1');
+  });
+
+  router.get('account', '/account', function showAccount(ctx) {
+    render(ctx, 'admin/account.njk', { title: 'Your account', notice: ctx.query.changed === '1' ? 'Your password was changed. Other sessions were signed out.' : undefined, section: 'account' });
+  });
+
+  router.post('account-password', '/account/password', async function changeOwnPassword(ctx) {
+    const body = (ctx.request.body ?? {}) as Record<string, unknown>;
+    const session = ctx.state.session!;
+    const current = typeof body.current === 'string' ? body.current : '';
+    const password = typeof body.password === 'string' ? body.password : '';
+    const confirm = typeof body.confirm === 'string' ? body.confirm : '';
+    let error: string | undefined;
+    if (!(await verifyPassword(session.staff.passwordHash, current))) error = 'Your current password is not right.';
+    else if (password !== confirm) error = 'The two new passwords are not the same.';
+    else {
+      try {
+        await setStaffPassword(deps, staffActor(session.staff), session.staff, password, session.idHash);
+      } catch (e) {
+        if (!(e instanceof StaffError)) throw e;
+        error = e.message;
+      }
+    }
+    if (error) {
+      ctx.status = 422;
+      return render(ctx, 'admin/account.njk', { title: 'Your account', error, section: 'account' });
+    }
+    ctx.status = 303;
+    ctx.redirect('/admin/account?changed=1');
+  });
+}

@@ -1,0 +1,26 @@
+/**
+ * The finance desk under /admin. Every route registered on this router passes the staff guard
+ * (see requireStaff) unless it is one of PUBLIC_PATHS; admin-only routes add `onlyAdmins`.
+ */
+import Router from '@koa/router';
+import type { Deps } from '../../deps.js';
+import { loadStaffSession, requireStaff } from '../../middleware/staff-auth.js';
+import { registerAccountRoutes } from './account.js';
+import { registerAuditRoutes } from './audit.js';
+import { registerInvoiceRoutes } from './invoices.js';
+import { registerMailRoutes } from './mail.js';
+import { registerStaffRoutes } from './staff.js';
+
+export const PUBLIC_PATHS = ['/admin/login'];
+
+export function adminRoutes(deps: Deps): Router {
+  const router = new Router({ prefix: '/admin' });
+  router.use(loadStaffSession(deps));
+  router.use(requireStaff(deps, { publicPaths: PUBLIC_PATHS }));
+  registerAccountRoutes(router, deps);
+  registerInvoiceRoutes(router, deps);
+  registerStaffRoutes(router, deps);
+  registerMailRoutes(router, deps);
+  registerAuditRoutes(router, deps);
+  return router;
+}

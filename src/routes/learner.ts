@@ -1,0 +1,178 @@
+/**
+ * The learner's side: the External Enrolment URL OpenLearning posts to, the billing form, and the
+ * invoice pages. None of it uses cookies: "Join now" is a cross-site POST, and the unguessable
+ * token in each URL is the learner's credential.
+ */
+import Router from '@koa/router';
+import type { Context } from 'koa';
+import { toDbTime } from '../clock.js';
+import { acceptEnrolment, BILLING_LINK_HOURS } from '../commands/accept-enrolment.js';
+import { queueLearnerEmail } from '../commands/emails.js';
+import { ensureInvoicePdf } from '../commands/invoice-pdf.js';
+import { issueInvoice } from '../commands/issue-invoice.js';
+import { billingLink, invoiceLinks } from '../commands/links.js';
+import { looksLikeSecretToken } from '../commands/secret-token.js';
+import { appendAudit } from '../db/audit.js';
+import { writeTransaction } from '../db/connection.js';
+import { findInvoiceByAccessToken, findInvoiceById } from '../db/invoices.js';
+import { lastEmailForInvoice } from '../db/outbox.js';
+import { findRequestByToken, type EnrolmentRequest } from '../db/requests.js';
+import { parseBillingForm, type BillingField } from '../domain/billing-details.js';
+import { countryOptions } from '../domain/countries.js';
+import { amountDueMinor, isUnpaid, type Invoice } from '../domain/invoice.js';
+import { computeTax, formatTaxRate } from '../domain/tax.js';
+import type { Deps } from '../deps.js';
+import { AppError } from '../errors.js';
+import { render } from './render.js';
+
+const RESEND_INTERVAL_MS = 5 * 60_000;
+
+export function learnerRoutes(deps: Deps): Router {
+  const router = new Router();
+  const { config, db, clock } = deps;
+
+  function loadRequest(token: string): EnrolmentRequest {
+    const request = looksLikeSecretToken(token) ? findRequestByToken(db, token) : undefined;
+    if (!request) throw new AppError('billing.not_found', 'unknown billing token');
+    return request;
+  }
+
+  function loadInvoice(token: string): Invoice {
+    const invoice = looksLikeSecretToken(token) ? findInvoiceByAccessToken(db, token) : undefined;
+    if (!invoice) throw new AppError('invoice.not_found', 'unknown invoice token');
+    return invoice;
+  }
+
+  function renderBillingForm(ctx: Context, request: EnrolmentRequest, values: Partial<Record<BillingField, string>>, errors: Partial<Record<BillingField, string>>) {
+    const amounts = computeTax(request.priceMinor, config.tax.rate, config.tax.inclusive);
+    render(ctx, 'learner/billing.njk', {
+      title: `Billing details – ${request.title}`,
+      request,
+      amounts,
+      tax: { label: config.tax.label, rate: formatTaxRate(config.tax.rate), inclusive: config.tax.inclusive, zero: config.tax.rate.percent === '0' },
+      values,
+      errors,
+      errorCount: Object.keys(errors).length,
+      countries: countryOptions(),
+      linkHours: BILLING_LINK_HOURS,
+      seller: config.seller,
+      action: billingLink('', request.token),
+    });
+  }
+
+  /** OpenLearning's "Join now" lands here (the External Enrolment URL). */
+  router.post('enrol', '/enrol', async function receiveEnrolment(ctx) {
+    const body = (ctx.request.body ?? {}) as Record<string, unknown>;
+    const accepted = await acceptEnrolment(deps, body.jwt);
+    ctx.status = 303;
+    if (accepted.kind === 'billing') {
+      ctx.redirect(billingLink(config.publicUrl, accepted.token));
+    } else {
+      ctx.state.logFields = { invoice: accepted.invoice.number, existing: true };
+      ctx.redirect(invoiceLinks(config.publicUrl, accepted.invoice).status);
+    }
+  });
+
+  router.get('enrol-get', '/enrol', function explainEnrol() {
+    // Someone opened the External Enrolment URL directly: explain instead of a bare 405.
+    throw new AppError('token.missing', 'GET /enrol');
+  });
+
+  router.get('billing', '/billing/:token', function showBillingForm(ctx) {
+    const request = loadRequest(ctx.params.token!);
+    if (request.invoiceId !== null) {
+      const invoice = findInvoiceById(db, request.invoiceId)!;
+      ctx.status = 303;
+      return ctx.redirect(invoiceLinks(config.publicUrl, invoice).status);
+    }
+    if (request.expiresAt <= toDbTime(clock.now())) throw new AppError('billing.link_expired', `request ${request.id} expired`, { courseUrl: request.redirectUrl });
+    renderBillingForm(ctx, request, {}, {});
+  });
+
+  router.post('billing-submit', '/billing/:token', async function submitBillingForm(ctx) {
+    const request = loadRequest(ctx.params.token!);
+    const form = parseBillingForm((ctx.request.body ?? {}) as Record<string, unknown>);
+    if (!form.ok && request.invoiceId === null) {
+      if (request.expiresAt <= toDbTime(clock.now())) throw new AppError('billing.link_expired', `request ${request.id} expired`, { courseUrl: request.redirectUrl });
+      ctx.status = 422;
+      return renderBillingForm(ctx, request, form.values, form.errors);
+    }
+    const { invoice, created } = form.ok
+      ? issueInvoice(deps, request.token, form.details)
+      : { invoice: findInvoiceById(db, request.invoiceId!)!, created: false };
+    ctx.state.logFields = { invoice: invoice.number, created };
+    if (created) {
+      // Render now so the PDF link on the next page answers at once; if this fails the PDF is
+      // rendered on first download or by the mail worker, so the learner is not held up.
+      await ensureInvoicePdf(deps, invoice).catch((err: unknown) => deps.logger.error({ err, invoice: invoice.number }, 'invoice PDF rendering failed'));
+    }
+    ctx.status = 303;
+    ctx.redirect(`${invoiceLinks(config.publicUrl, invoice).status}/confirmation`);
+  });
+
+  function invoicePage(ctx: Context, invoice: Invoice, extra: Record<string, unknown>) {
+    const lastInvoiceEmail = lastEmailForInvoice(db, invoice.id, 'invoice');
+    render(ctx, 'learner/invoice.njk', {
+      title: `Invoice ${invoice.number}`,
+      invoice,
+      links: invoiceLinks('', invoice),
+      amountDueMinor: amountDueMinor(invoice),
+      unpaid: isUnpaid(invoice.status),
+      bank: invoice.issuer.bank,
+      seller: invoice.issuer.seller,
+      emailStatus: lastInvoiceEmail?.status,
+      ...extra,
+    });
+  }
+
+  router.get('invoice', '/i/:token', function showInvoice(ctx) {
+    const invoice = loadInvoice(ctx.params.token!);
+    invoicePage(ctx, invoice, { resent: ctx.query.resent === '1' });
+  });
+
+  router.get('invoice-confirmation', '/i/:token/confirmation', function showConfirmation(ctx) {
+    const invoice = loadInvoice(ctx.params.token!);
+    invoicePage(ctx, invoice, { confirmation: true });
+  });
+
+  router.get('invoice-pdf', '/i/:token/:number.pdf', async function downloadPdf(ctx) {
+    const invoice = loadInvoice(ctx.params.token!);
+    if (ctx.params.number !== invoice.number) throw new AppError('invoice.not_found', `no file ${ctx.params.number}.pdf`);
+    ctx.body = await ensureInvoicePdf(deps, invoice);
+    ctx.type = 'application/pdf';
+    ctx.set('Content-Disposition', `inline; filename="${invoice.number}.pdf"`);
+  });
+
+  router.post('invoice-resend', '/i/:token/resend', function resendInvoice(ctx) {
+    const invoice = loadInvoice(ctx.params.token!);
+    const now = clock.now();
+    if (isUnpaid(invoice.status)) {
+      const last = lastEmailForInvoice(db, invoice.id, 'invoice');
+      if (last && now.getTime() - Date.parse(last.createdAt) < RESEND_INTERVAL_MS) {
+        throw new AppError('invoice.resend_too_soon', `invoice ${invoice.number} emailed at ${last.createdAt}`, { backUrl: invoiceLinks('', invoice).status });
+      }
+      writeTransaction(db, () => {
+        queueLearnerEmail(deps, invoice, 'invoice', { at: toDbTime(now) });
+        appendAudit(db, { at: toDbTime(now), actor: 'learner', actorLabel: invoice.buyerEmail, action: 'invoice.resend_requested', invoiceId: invoice.id, summary: 'Learner asked for the invoice email again' });
+      });
+      deps.background.kick('deliver-mail');
+    }
+    ctx.status = 303;
+    ctx.redirect(`${invoiceLinks(config.publicUrl, invoice).status}?resent=1`);
+  });
+
+  router.get('invoice-course', '/i/:token/course', function followCourseLink(ctx) {
+    const invoice = loadInvoice(ctx.params.token!);
+    appendAudit(db, {
+      at: toDbTime(clock.now()),
+      actor: 'learner',
+      actorLabel: invoice.buyerEmail,
+      action: 'course.link_followed',
+      invoiceId: invoice.id,
+      summary: 'Learner followed the link to the course',
+    });
+    ctx.redirect(invoice.redirectUrl);
+  });
+
+  return router;
+}

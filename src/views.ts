@@ -1,0 +1,66 @@
+import nunjucks from 'nunjucks';
+import { countryName } from './domain/countries.js';
+import { STATUS_LABELS, type InvoiceStatus } from './domain/invoice.js';
+import { formatIban } from './domain/iban.js';
+import { formatMoney } from './domain/money.js';
+import { formatCreditorReference, formatPaymentReference, toCreditorReference } from './domain/payment-reference.js';
+import { VIEWS_DIR } from './paths.js';
+
+export interface Views {
+  /** HTML pages and HTML email bodies: autoescaped. */
+  page(name: string, context: object): string;
+  /** Plain-text email bodies and subjects: not escaped (they are not HTML). */
+  text(name: string, context: object): string;
+}
+
+export interface ViewOptions {
+  timeZone: string;
+  publicUrl: string;
+  sandbox: boolean;
+  /** No SMTP: emails are captured to files and readable in the admin area. */
+  mailCaptured?: boolean;
+  /** Reload templates from disk on every render (development). */
+  watch?: boolean;
+}
+
+/** Shared by pages, emails and the CSV export so a date or an amount reads the same everywhere. */
+export function formatDate(value: string | Date | null | undefined, timeZone: string): string {
+  if (!value) return '';
+  // Calendar dates (YYYY-MM-DD) have no time zone: format them as they are.
+  const date = typeof value === 'string' && /^\d{4}-\d{2}-\d{2}$/.test(value) ? new Date(`${value}T12:00:00Z`) : new Date(value);
+  const zone = typeof value === 'string' && /^\d{4}-\d{2}-\d{2}$/.test(value) ? 'UTC' : timeZone;
+  return new Intl.DateTimeFormat('en-GB', { day: 'numeric', month: 'short', year: 'numeric', timeZone: zone }).format(date);
+}
+
+export function formatDateTime(value: string | Date | null | undefined, timeZone: string): string {
+  if (!value) return '';
+  return new Intl.DateTimeFormat('en-GB', { day: 'numeric', month: 'short', year: 'numeric', hour: '2-digit', minute: '2-digit', timeZone, timeZoneName: 'short' }).format(new Date(value));
+}
+
+export function createViews(options: ViewOptions): Views {
+  const make = (autoescape: boolean) => {
+    const env = new nunjucks.Environment(new nunjucks.FileSystemLoader(VIEWS_DIR, { noCache: options.watch ?? false }), {
+      autoescape,
+      trimBlocks: true,
+      lstripBlocks: true,
+    });
+    env.addFilter('money', (minor: number, currency: string) => formatMoney(minor, currency));
+    env.addFilter('date', (value: string) => formatDate(value, options.timeZone));
+    env.addFilter('datetime', (value: string) => formatDateTime(value, options.timeZone));
+    env.addFilter('status', (status: InvoiceStatus) => STATUS_LABELS[status] ?? status);
+    env.addFilter('iban', (iban: string) => (iban ? formatIban(iban) : ''));
+    env.addFilter('reference', (reference: string) => formatPaymentReference(reference));
+    env.addFilter('rf', (reference: string) => formatCreditorReference(toCreditorReference(reference)));
+    env.addFilter('country', (code: string) => (code ? countryName(code) : ''));
+    env.addGlobal('publicUrl', options.publicUrl);
+    env.addGlobal('sandbox', options.sandbox);
+    env.addGlobal('mailCaptured', options.mailCaptured ?? false);
+    return env;
+  };
+  const html = make(true);
+  const plain = make(false);
+  return {
+    page: (name, context) => html.render(name, context),
+    text: (name, context) => plain.render(name, context).trim(),
+  };
+}
