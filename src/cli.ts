@@ -6,15 +6,16 @@
 import fs from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { Command, Option } from 'commander';
-import { ConfigError, loadConfig, type Config } from './config.js';
+import { ConfigError, JOB_NAMES, loadConfig, type Config, type JobName } from './config.js';
 import { databaseFile, openDatabase } from './db/connection.js';
 import { migrate } from './db/migrate.js';
 import readline from 'node:readline';
 import { systemClock } from './clock.js';
 import { COMMAND_LINE_ACTOR, createStaff, setStaffEnabled, setStaffPassword, StaffError } from './commands/staff.js';
 import type { Db } from './db/connection.js';
+import { lastJobRuns } from './db/jobs.js';
 import { findStaffByEmail, listStaff, type Role } from './db/staff.js';
-import { serve } from './server.js';
+import type { serve as serveType } from './server.js';
 
 function configOrExit(): Config {
   try {
@@ -39,6 +40,8 @@ export function buildCli(): Command {
     .description('Start the web server and the scheduled jobs (what `npm start` runs)')
     .action(async () => {
       const config = configOrExit();
+      // Loaded on demand: `portal --help` and the small commands start fast.
+      const { serve } = (await import('./server.js')) as { serve: typeof serveType };
       const running = await serve(config);
       const stop = (signal: string) => {
         running.portal.deps.logger.info({ signal }, 'signal received');
@@ -93,6 +96,47 @@ export function buildCli(): Command {
         jobs: config.jobs,
       };
       console.log(options.json ? JSON.stringify(shown, null, 2) : `Configuration is valid.\n${JSON.stringify(shown, null, 2)}`);
+    });
+
+  const jobs = program.command('jobs').description('Scheduled jobs (they also run on their schedules inside `serve`)');
+
+  jobs
+    .command('list')
+    .description('List the jobs with their schedules and last runs')
+    .action(async () => {
+      const config = configOrExit();
+      const { JOBS } = await import('./jobs/registry.js');
+      const db = openDatabase(databaseFile(config.dataDir));
+      try {
+        migrate(db);
+        const last = lastJobRuns(db);
+        for (const name of JOB_NAMES) {
+          const run = last.get(name);
+          console.log(`${name.padEnd(18)} ${config.jobs.schedules[name].padEnd(16)} ${JOBS[name].description}`);
+          console.log(`${''.padEnd(18)} ${''.padEnd(16)} last run: ${run ? `${run.startedAt} ${run.status} ${JSON.stringify(run.counts)}${run.error ? ` (${run.error})` : ''}` : 'never'}`);
+        }
+        console.log(`\nSchedules are cron expressions in ${config.timeZone}; change them with SCHEDULE_<JOB_NAME> variables.${config.jobs.enabled ? '' : ' JOBS_ENABLED=false: serve does not run them.'}`);
+      } finally {
+        db.close();
+      }
+    });
+
+  jobs
+    .command('run <name>')
+    .description(`Run one job now and exit (${JOB_NAMES.join(', ')})`)
+    .action(async (name: string) => {
+      if (!(JOB_NAMES as readonly string[]).includes(name)) {
+        process.stderr.write(`Unknown job "${name}". Jobs: ${JOB_NAMES.join(', ')}\n`);
+        process.exit(1);
+      }
+      await runJobOnce(name as JobName);
+    });
+
+  program
+    .command('backup')
+    .description('Back up the database now into DATA_DIR/backups/ (same as `jobs run backup`)')
+    .action(async () => {
+      await runJobOnce('backup');
     });
 
   const user = program.command('user').description('Manage staff accounts (finance desk sign-in)');
@@ -158,6 +202,28 @@ export function buildCli(): Command {
     });
 
   return program;
+}
+
+/** Runs a job in this process (same locks as the server's scheduler); SIGTERM stops it after its batch. */
+async function runJobOnce(name: JobName): Promise<void> {
+  const config = configOrExit();
+  const { createPortal } = await import('./portal.js');
+  const portal = createPortal(config);
+  const stop = () => void portal.runner.stop();
+  process.once('SIGTERM', stop);
+  process.once('SIGINT', stop);
+  try {
+    const run = await portal.runner.run(name);
+    if (run.skipped === 'running-elsewhere') console.log(`${name} is running in another process; nothing done.`);
+    else console.log(`${name} ${run.status} in ${run.ms} ms: ${JSON.stringify(run.counts)}`);
+    // Email queued by the job goes out now rather than at the server's next tick.
+    if (name !== 'deliver-mail' && run.status === 'succeeded') await portal.runner.run('deliver-mail');
+  } catch (error) {
+    process.exitCode = 1;
+    process.stderr.write(`${name} failed: ${error instanceof Error ? error.message : String(error)}\n`);
+  } finally {
+    await portal.close();
+  }
 }
 
 /** Opens (and migrates) the database for a one-off command. */

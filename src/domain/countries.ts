@@ -58,10 +58,15 @@ export function countryName(code: string, locale = 'en'): string {
 }
 
 /** Every country as a select option, sorted by its name the way readers of `locale` expect. */
-export function countryOptions(locale = 'en'): { code: string; name: string }[] {
-  const names = new Intl.DisplayNames(locale, { type: 'region', fallback: 'code' });
-  const collator = new Intl.Collator(locale);
-  return COUNTRY_CODES.map((code) => ({ code, name: names.of(code) ?? code })).sort((a, b) =>
-    collator.compare(a.name, b.name),
-  );
+export function countryOptions(locale = 'en'): readonly { code: string; name: string }[] {
+  // The list only changes with the locale: build it once per locale, not on every billing page.
+  let options = optionsByLocale.get(locale);
+  if (!options) {
+    const names = new Intl.DisplayNames(locale, { type: 'region', fallback: 'code' });
+    const collator = new Intl.Collator(locale);
+    options = Object.freeze(COUNTRY_CODES.map((code) => ({ code, name: names.of(code) ?? code })).sort((a, b) => collator.compare(a.name, b.name)));
+    optionsByLocale.set(locale, options);
+  }
+  return options;
 }
+const optionsByLocale = new Map<string, readonly { code: string; name: string }[]>();

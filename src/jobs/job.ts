@@ -1,6 +1,7 @@
 import { hostname } from 'node:os';
 import { randomBytes } from 'node:crypto';
 import type { Deps } from '../deps.js';
+import { writeTransaction } from '../db/connection.js';
 
 /** Identifies this process in database claims (leases), so two processes never take the same row. */
 export const PROCESS_OWNER = `${hostname()}:${process.pid}:${randomBytes(3).toString('hex')}`;
@@ -9,6 +10,8 @@ export interface JobContext {
   owner: string;
   /** Set when the process is shutting down: finish the current batch, then return. */
   readonly stopping: () => boolean;
+  /** Renews the job's lease; long jobs call it between batches. */
+  readonly heartbeat: () => void;
 }
 
 export type JobCounts = Record<string, number>;
@@ -20,4 +23,45 @@ export function yieldToEventLoop(): Promise<void> {
   return new Promise((resolve) => setImmediate(resolve));
 }
 
-export const defaultJobContext: JobContext = { owner: PROCESS_OWNER, stopping: () => false };
+export const defaultJobContext: JobContext = { owner: PROCESS_OWNER, stopping: () => false, heartbeat: () => undefined };
+
+/** How long one batch may hold the write lock and the event loop before it commits and yields. */
+export const BATCH_BUDGET_MS = 25;
+
+/**
+ * Works through rows in short write transactions. Each batch fetches up to `limit` rows after the
+ * cursor, handles them until the time budget is spent, commits, and yields to the event loop, so
+ * the web server keeps answering and a crash loses at most one uncommitted batch (which the next
+ * run does again: every handler is idempotent).
+ */
+export async function inBatches<Row extends { id: number }>(
+  deps: Pick<Deps, 'db'>,
+  context: JobContext,
+  fetch: (afterId: number, limit: number) => Row[],
+  handle: (row: Row) => void,
+  options: { limit?: number; budgetMs?: number } = {},
+): Promise<number> {
+  const limit = options.limit ?? 500;
+  const budget = options.budgetMs ?? BATCH_BUDGET_MS;
+  let afterId = 0;
+  let handled = 0;
+  while (!context.stopping()) {
+    const batch = writeTransaction(deps.db, () => {
+      const started = performance.now();
+      const rows = fetch(afterId, limit);
+      let count = 0;
+      for (const row of rows) {
+        handle(row);
+        afterId = row.id;
+        count++;
+        if (performance.now() - started > budget) break;
+      }
+      return { count, more: rows.length > 0 };
+    });
+    handled += batch.count;
+    if (!batch.more) break;
+    context.heartbeat();
+    await yieldToEventLoop();
+  }
+  return handled;
+}

@@ -1,12 +1,19 @@
+import { addSeconds, toDbTime } from '../clock.js';
 import type { Background, BackgroundTask, Deps } from '../deps.js';
 import type { JobName } from '../config.js';
+import { acquireJobLock, finishJobRun, releaseJobLock, renewJobLock, startJobRun } from '../db/jobs.js';
 import { PROCESS_OWNER, type JobContext, type JobCounts, type JobFunction } from './job.js';
+
+/** A job's lease in the database; renewed between batches, so it only runs out if the process dies. */
+const LEASE_SECONDS = 120;
 
 export interface JobRun {
   name: JobName;
   counts: JobCounts;
   ms: number;
-  skipped?: 'already-running';
+  status: 'succeeded' | 'stopped' | 'skipped';
+  /** Why it did not run: already running in this process, or another process holds the lease. */
+  skipped?: 'already-running' | 'running-elsewhere';
 }
 
 /**
@@ -24,8 +31,15 @@ export class JobRunner implements Background {
     private readonly jobs: Partial<Record<JobName, JobFunction>>,
   ) {}
 
-  private context(): JobContext {
-    return { owner: PROCESS_OWNER, stopping: () => this.stopping };
+  private context(name: JobName, deps: Deps): JobContext {
+    const lease = () => toDbTime(addSeconds(deps.clock.now(), LEASE_SECONDS));
+    return {
+      owner: PROCESS_OWNER,
+      stopping: () => this.stopping,
+      heartbeat: () => {
+        if (!renewJobLock(deps.db, name, PROCESS_OWNER, lease())) deps.logger.warn({ job: name }, 'job lease was lost (the database clock moved?)');
+      },
+    };
   }
 
   has(name: JobName): boolean {
@@ -37,23 +51,35 @@ export class JobRunner implements Background {
     const current = this.running.get(name);
     if (current) {
       await current.catch(() => undefined);
-      return { name, counts: {}, ms: 0, skipped: 'already-running' };
+      return { name, counts: {}, ms: 0, status: 'skipped', skipped: 'already-running' };
     }
     const job = this.jobs[name];
     if (!job) throw new Error(`unknown job ${name}`);
+    const deps = this.deps();
+    const { db, logger, clock } = deps;
+    const now = clock.now();
+    // Another process on this database (a second server, a CLI run) may hold the job.
+    if (!acquireJobLock(db, name, PROCESS_OWNER, toDbTime(now), toDbTime(addSeconds(now, LEASE_SECONDS)))) {
+      logger.info({ job: name }, 'job skipped: running in another process');
+      return { name, counts: {}, ms: 0, status: 'skipped', skipped: 'running-elsewhere' };
+    }
+    const runId = startJobRun(db, name, PROCESS_OWNER, toDbTime(now));
     const started = performance.now();
-    const { logger } = this.deps();
-    const promise = job(this.deps(), this.context())
+    const promise = job(deps, this.context(name, deps))
       .then((counts) => {
-        const run = { name, counts, ms: Math.round(performance.now() - started) };
-        logger.info({ job: name, ms: run.ms, ...counts }, 'job finished');
+        const status = this.stopping ? ('stopped' as const) : ('succeeded' as const);
+        const run = { name, counts, ms: Math.round(performance.now() - started), status };
+        finishJobRun(db, runId, toDbTime(clock.now()), status, counts, null);
+        logger.info({ job: name, ms: run.ms, status, ...counts }, status === 'stopped' ? 'job stopped early (shutdown); the next run continues' : 'job finished');
         return run;
       })
       .catch((err: unknown) => {
+        finishJobRun(db, runId, toDbTime(clock.now()), 'failed', {}, err instanceof Error ? err.message : String(err));
         logger.error({ job: name, err, ms: Math.round(performance.now() - started) }, 'job failed');
         throw err;
       })
       .finally(() => {
+        releaseJobLock(db, name, PROCESS_OWNER);
         this.running.delete(name);
         if (this.rerun.delete(name) && !this.stopping) this.kick(name as BackgroundTask);
       });

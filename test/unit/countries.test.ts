@@ -101,9 +101,9 @@ describe('countryOptions', () => {
     expect(swedish.at(-1)?.startsWith('Ö')).toBe(true);
   });
 
-  it('returns a fresh array each time', () => {
+  it('returns a list that callers cannot change for everyone else', () => {
     const first = countryOptions();
-    first.length = 0;
+    expect(() => (first as { code: string; name: string }[]).push({ code: 'XX', name: 'Nowhere' })).toThrow(TypeError);
     expect(countryOptions()).toHaveLength(249);
   });
 });

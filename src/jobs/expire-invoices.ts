@@ -1,0 +1,52 @@
+/**
+ * Unpaid invoices past their expiry become expired: a timeline entry and an email to the learner
+ * with the course link to start again. Partially paid ones are never expired silently: the money
+ * that arrived needs a person, so they are held and listed for staff (reported once each).
+ */
+import { toDbTime } from '../clock.js';
+import { queueLearnerEmail } from '../commands/emails.js';
+import { appendAudit } from '../db/audit.js';
+import { sql } from '../db/connection.js';
+import { findInvoiceById, transitionInvoice } from '../db/invoices.js';
+import { amountDueMinor } from '../domain/invoice.js';
+import { formatMoney } from '../domain/money.js';
+import type { Deps } from '../deps.js';
+import { inBatches, type JobContext, type JobCounts } from './job.js';
+
+export async function expireInvoices(deps: Deps, context: JobContext): Promise<JobCounts> {
+  const { db } = deps;
+  const now = toDbTime(deps.clock.now());
+  const expired = await inBatches(
+    deps,
+    context,
+    (afterId, limit) =>
+      sql<[string, number, number], { id: number }>(db, `SELECT id FROM invoices WHERE status = 'awaiting_payment' AND expires_at <= ? AND id > ? ORDER BY id LIMIT ?`).all(now, afterId, limit),
+    ({ id }) => {
+      // Conditional on the status: a payment recorded a moment ago wins.
+      if (!transitionInvoice(db, id, ['awaiting_payment'], 'expired', now, { expired_at: now })) return;
+      const invoice = findInvoiceById(db, id)!;
+      appendAudit(db, { at: now, actor: 'system', actorLabel: 'expire-invoices job', action: 'invoice.expired', invoiceId: id, summary: `Invoice expired unpaid (expiry ${invoice.expiresAt})`, before: { status: 'awaiting_payment' }, after: { status: 'expired' } });
+      queueLearnerEmail(deps, invoice, 'expired', { at: now, dedupeKey: `expired:${id}` });
+    },
+  );
+  const held = await inBatches(
+    deps,
+    context,
+    (afterId, limit) =>
+      sql<[string, number, number], { id: number }>(db, `SELECT id FROM invoices WHERE status = 'partially_paid' AND expires_at <= ? AND expiry_held_at IS NULL AND id > ? ORDER BY id LIMIT ?`).all(now, afterId, limit),
+    ({ id }) => {
+      const invoice = findInvoiceById(db, id)!;
+      sql(db, 'UPDATE invoices SET expiry_held_at = ? WHERE id = ? AND expiry_held_at IS NULL').run(now, id);
+      appendAudit(db, {
+        at: now,
+        actor: 'system',
+        actorLabel: 'expire-invoices job',
+        action: 'invoice.expiry_held',
+        invoiceId: id,
+        summary: `Passed its expiry partially paid (${formatMoney(amountDueMinor(invoice), invoice.currency)} still due): not expired; staff to decide (record the rest, or cancel and refund)`,
+      });
+    },
+  );
+  if (expired > 0) deps.background.kick('deliver-mail');
+  return { expired, heldPartiallyPaid: held };
+}

@@ -1,0 +1,53 @@
+/**
+ * Payment reminders, REMINDER_DAYS before the due date (0 = on the due date), each at most once per
+ * invoice (the outbox dedupe key makes a second run a no-op), never for paid, cancelled or
+ * expired invoices. If the server was down on a reminder day, the most recent reminder that
+ * still applies is sent; older ones are skipped rather than sent late in a burst.
+ */
+import { addCalendarDays, calendarDate, daysBetween, toDbTime } from '../clock.js';
+import { queueLearnerEmail } from '../commands/emails.js';
+import { sql } from '../db/connection.js';
+import { findInvoiceById } from '../db/invoices.js';
+import type { Deps } from '../deps.js';
+import { inBatches, type JobContext, type JobCounts } from './job.js';
+
+/** Which reminder (days before due) is due today for an invoice, if any. */
+export function reminderDue(reminderDays: readonly number[], issueDate: string, dueDate: string, today: string): number | undefined {
+  const daysLeft = daysBetween(today, dueDate);
+  if (daysLeft < 0) return undefined;
+  const applicable = reminderDays.filter((n) => n >= daysLeft).sort((a, b) => a - b)[0];
+  if (applicable === undefined) return undefined;
+  // An invoice issued on or after its reminder day has just been emailed: no reminder yet.
+  if (issueDate >= addCalendarDays(dueDate, -applicable)) return undefined;
+  return applicable;
+}
+
+export async function sendReminders(deps: Deps, context: JobContext): Promise<JobCounts> {
+  const { db, config } = deps;
+  const nowDate = deps.clock.now();
+  const now = toDbTime(nowDate);
+  const today = calendarDate(nowDate, config.timeZone);
+  const days = config.jobs.reminderDays;
+  if (days.length === 0) return { queued: 0 };
+  const lastDue = addCalendarDays(today, Math.max(...days));
+  let queued = 0;
+  const considered = await inBatches(
+    deps,
+    context,
+    (afterId, limit) =>
+      sql<[string, string, string, number, number], { id: number; issueDate: string; dueDate: string }>(
+        db,
+        `SELECT id, issue_date AS issueDate, due_date AS dueDate FROM invoices
+         WHERE status IN ('awaiting_payment', 'partially_paid') AND due_date BETWEEN ? AND ? AND expires_at > ? AND id > ?
+         ORDER BY id LIMIT ?`,
+      ).all(today, lastDue, now, afterId, limit),
+    (row) => {
+      const daysBefore = reminderDue(days, row.issueDate, row.dueDate, today);
+      if (daysBefore === undefined) return;
+      const invoice = findInvoiceById(db, row.id)!;
+      if (queueLearnerEmail(deps, invoice, 'reminder', { at: now, dedupeKey: `reminder:${row.id}:${daysBefore}`, extra: { daysBefore } })) queued++;
+    },
+  );
+  if (queued > 0) deps.background.kick('deliver-mail');
+  return { considered, queued };
+}
