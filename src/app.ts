@@ -11,12 +11,14 @@ import { PUBLIC_DIR } from './paths.js';
 import { adminRoutes } from './routes/admin/index.js';
 import { healthRoutes } from './routes/health.js';
 import { learnerRoutes } from './routes/learner.js';
+import { sandboxRoutes } from './routes/sandbox.js';
+import type { Sandbox } from './sandbox/sandbox.js';
 
 /** Form bodies only; "Join now" carries a token of a few KB, the billing form a few hundred bytes. */
 export const FORM_LIMIT = '64kb';
 
 /** Builds the Koa application; it never listens (main.ts and the tests do). */
-export function buildApp(deps: Deps): { app: Koa; routers: Router[] } {
+export function buildApp(deps: Deps, options: { sandbox?: Sandbox | undefined } = {}): { app: Koa; routers: Router[] } {
   const app = new Koa({ proxy: deps.config.trustProxy });
   app.context.views = deps.views;
   app.silent = true; // errors are logged by the error handler, once, with the request id
@@ -35,6 +37,8 @@ export function buildApp(deps: Deps): { app: Koa; routers: Router[] } {
     }),
   );
   const routers = [healthRoutes(deps), learnerRoutes(deps), adminRoutes(deps)];
+  // The sandbox's routes exist only in sandbox mode: with a real key configured they are 404s.
+  if (options.sandbox) routers.push(sandboxRoutes(deps, options.sandbox));
   for (const router of routers) {
     app.use(router.routes());
     app.use(router.allowedMethods({ throw: true }));

@@ -371,7 +371,7 @@ export function loadConfig(processEnv: Env, options: LoadConfigOptions = {}): Co
       audience: e.OPENLEARNING_AUDIENCE ?? 'sandbox-institution',
       // In sandbox mode the portal plays OpenLearning itself; the sandbox router answers this URL and key.
       apiKey: e.OPENLEARNING_API_KEY ?? 'sandbox-api-key',
-      apiUrl: sandbox ? `http://127.0.0.1:${port}/sandbox/api/v2.2` : e.OPENLEARNING_API_URL.replace(/\/+$/, ''),
+      apiUrl: sandbox ? `http://${loopbackHost(e.HOST)}:${port}/sandbox/api/v2.2` : e.OPENLEARNING_API_URL.replace(/\/+$/, ''),
       apiTimeoutMs: e.OPENLEARNING_API_TIMEOUT * 1000,
       jwksCooldownMs: 30_000,
       redirectHosts: sandbox ? [...redirectHosts, new URL(publicUrl).hostname] : redirectHosts,
@@ -406,4 +406,10 @@ function isTimeZone(zone: string): boolean {
 
 function isLoopback(host: string): boolean {
   return host === 'localhost' || host === '[::1]' || /^127\./.test(host);
+}
+
+/** Where this process can reach itself: the bound address, or loopback when bound to all interfaces. */
+function loopbackHost(host: string): string {
+  if (host === '0.0.0.0' || host === '' || host === '::') return '127.0.0.1';
+  return host.includes(':') ? `[${host}]` : host;
 }

@@ -20,6 +20,7 @@ import { ensureFirstAdmin } from './commands/staff.js';
 import { JobRunner } from './jobs/runner.js';
 import { jobFunctions } from './jobs/registry.js';
 import { createLogger, type Logger } from './logger.js';
+import { loadSandbox, type Sandbox } from './sandbox/sandbox.js';
 import { createViews, type Views } from './views.js';
 
 export interface PortalOverrides {
@@ -36,6 +37,8 @@ export interface Portal {
   app: Koa;
   routers: Router[];
   runner: JobRunner;
+  /** Present in sandbox mode only. */
+  sandbox: Sandbox | undefined;
   close(): Promise<void>;
 }
 
@@ -58,6 +61,8 @@ export function createPortal(config: Config, overrides: PortalOverrides = {}): P
   const db = openDatabase(databaseFile(config.dataDir));
   const migrations = migrate(db);
   if (migrations.applied.length > 0) logger.info({ applied: migrations.applied }, 'database migrated');
+  warnAboutOtherMode(config, logger);
+  const sandbox = config.mode === 'sandbox' ? loadSandbox(config) : undefined;
   const clock = overrides.clock ?? systemClock;
   const mailer =
     overrides.mailer ?? (config.mail.smtpUrl ? createSmtpMailer(config.mail.smtpUrl, config.mail.from) : createCaptureMailer(mailDirectory(config), config.mail.from));
@@ -70,7 +75,7 @@ export function createPortal(config: Config, overrides: PortalOverrides = {}): P
     views: overrides.views ?? createViews({ timeZone: config.timeZone, publicUrl: config.publicUrl, sandbox: config.mode === 'sandbox', mailCaptured: !overrides.mailer && !config.mail.smtpUrl }),
     mailer,
     tokens: new TokenVerifier({
-      publicKeysPem: config.openlearning.publicKeysPem,
+      publicKeysPem: sandbox ? [...config.openlearning.publicKeysPem, sandbox.publicPem] : config.openlearning.publicKeysPem,
       jwksUrl: config.openlearning.jwksUrl,
       audience: config.openlearning.audience,
       redirectHosts: config.openlearning.redirectHosts,
@@ -91,16 +96,32 @@ export function createPortal(config: Config, overrides: PortalOverrides = {}): P
   } else if (firstAdmin) {
     logger.info({ email: firstAdmin.email }, 'first administrator created from ADMIN_EMAIL');
   }
-  const { app, routers } = buildApp(deps);
+  const { app, routers } = buildApp(deps, { sandbox });
   return {
     deps,
     app,
     routers,
     runner,
+    sandbox,
     async close() {
       await runner.stop();
       mailer.close();
       db.close();
     },
   };
+}
+
+/**
+ * Sandbox and production data never mix (the sandbox lives in DATA_DIR/sandbox/). Say so when the
+ * other mode's data is found, so a production server that lost its configuration is noticed.
+ */
+function warnAboutOtherMode(config: Config, logger: Logger): void {
+  const sandboxDir = path.join(config.rootDataDir, 'sandbox');
+  const productionDb = path.join(config.rootDataDir, 'portal.db');
+  if (config.mode === 'production' && fs.existsSync(sandboxDir)) {
+    logger.warn({ sandboxDir }, `production mode: sandbox data in ${sandboxDir} is kept apart and never used here; delete that folder when you no longer need it`);
+  }
+  if (config.mode === 'sandbox' && fs.existsSync(productionDb)) {
+    logger.error({ productionDb }, `SANDBOX MODE although a production database exists at ${productionDb}: no OpenLearning key is configured (was the .env file lost?). Production data is untouched; configure the key and restart.`);
+  }
 }

@@ -30,6 +30,12 @@ export async function serve(config: Config, overrides: PortalOverrides = {}): Pr
   portal.runner.kick('deliver-mail');
   portal.runner.kick('retry-enrolments');
   logger.info({ url: config.publicUrl, port, mode: config.mode, dataDir: config.dataDir, jobs: config.jobs.enabled }, `portal listening on ${config.host}:${port}`);
+  if (config.mode === 'sandbox') {
+    logger.warn(
+      { url: `${config.publicUrl}/sandbox` },
+      `SANDBOX MODE (no OpenLearning key configured): open ${config.publicUrl}/sandbox to walk the whole flow. No real payments or enrolments; data in ${config.dataDir}. See README "Setting up OpenLearning" to go live.`,
+    );
+  }
 
   let closing: Promise<void> | undefined;
   return {

@@ -11,6 +11,7 @@ import type { EnrolOutcome } from '../clients/openlearning-api.js';
 import { appendAudit } from '../db/audit.js';
 import { writeTransaction } from '../db/connection.js';
 import {
+  cancelEnrolmentJob,
   claimDueEnrolmentJobs,
   finishEnrolmentAttempt,
   hasSuccessfulAttempt,
@@ -147,7 +148,7 @@ export function markEnrolled(deps: Pick<Deps, 'db' | 'clock' | 'config' | 'views
       throw new AppError('admin.conflict', `invoice ${invoice.number} is ${invoice.status}`);
     }
     // The job must not call OpenLearning after a person enrolled the learner by hand.
-    deps.db.prepare("UPDATE enrolment_jobs SET status = 'cancelled', locked_until = NULL, locked_by = NULL, last_message = ?, updated_at = ? WHERE invoice_id = ? AND status <> 'succeeded'").run('marked as enrolled by staff', at, invoiceId);
+    cancelEnrolmentJob(deps.db, invoiceId, 'marked as enrolled by staff', at);
     appendAudit(deps.db, { at, ...actor, action: 'enrolment.marked_enrolled', invoiceId, summary: `${actor.actorLabel} marked the learner as enrolled${note ? `: ${note}` : ''}`, before: { status: invoice.status }, after: { status: 'enrolled' } });
     const updated = findInvoiceById(deps.db, invoiceId)!;
     queueLearnerEmail(deps, updated, 'enrolled', { at, dedupeKey: `enrolled:${invoiceId}` });

@@ -41,12 +41,11 @@ export function buildInvoicePdfModel(config: Pick<Config, 'publicUrl' | 'timeZon
       : undefined;
   const totals: InvoicePdfModel['totals'] = hasTax
     ? [
-        { label: invoice.taxInclusive ? 'Subtotal (excluding tax)' : 'Subtotal', value: money(invoice.netMinor) },
+        { label: `Subtotal (excluding ${invoice.taxLabel})`, value: money(invoice.netMinor) },
         { label: `${invoice.taxLabel} ${rateText}`, value: money(invoice.taxMinor) },
         { label: `Total ${invoice.currency}`, value: money(invoice.totalMinor), strong: true },
       ]
     : [{ label: `Total ${invoice.currency}`, value: money(invoice.totalMinor), strong: true }];
-  if (invoice.taxInclusive && hasTax) totals.push({ label: `Total includes ${invoice.taxLabel}`, value: money(invoice.taxMinor) });
   return {
     title: invoiceTitle(invoice.issuer),
     sandbox: invoice.issuer.sandbox,

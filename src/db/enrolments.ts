@@ -90,3 +90,9 @@ export function attemptsForInvoice(db: Db, invoiceId: number): EnrolmentAttempt[
 export function hasSuccessfulAttempt(db: Db, invoiceId: number): boolean {
   return sql(db, "SELECT 1 FROM enrolment_attempts WHERE invoice_id = ? AND outcome = 'enrolled'").get(invoiceId) !== undefined;
 }
+
+/** Stops the job for good (staff enrolled the learner by hand): it must never call OpenLearning now. */
+export function cancelEnrolmentJob(db: Db, invoiceId: number, message: string, at: string): void {
+  sql(db, `UPDATE enrolment_jobs SET status = 'cancelled', locked_until = NULL, locked_by = NULL, last_message = ?, updated_at = ?
+    WHERE invoice_id = ? AND status <> 'succeeded'`).run(message, at, invoiceId);
+}

@@ -100,3 +100,34 @@ export function transitionInvoice(
   ).run(params);
   return result.changes === 1;
 }
+
+// ---- Queries of the scheduled jobs (keyset by id, so a batch never sees a row twice) ----------
+
+/** Unpaid invoices whose expiry has passed. */
+export function invoicesToExpire(db: Db, now: string, afterId: number, limit: number): { id: number }[] {
+  return sql<[string, number, number], { id: number }>(db, `SELECT id FROM invoices WHERE status = 'awaiting_payment' AND expires_at <= ? AND id > ? ORDER BY id LIMIT ?`).all(now, afterId, limit);
+}
+
+/** Partially paid invoices past their expiry that staff have not been told about yet. */
+export function partiallyPaidPastExpiry(db: Db, now: string, afterId: number, limit: number): { id: number }[] {
+  return sql<[string, number, number], { id: number }>(db, `SELECT id FROM invoices WHERE status = 'partially_paid' AND expires_at <= ? AND expiry_held_at IS NULL AND id > ? ORDER BY id LIMIT ?`).all(now, afterId, limit);
+}
+
+export function markExpiryHeld(db: Db, id: number, at: string): boolean {
+  return sql(db, 'UPDATE invoices SET expiry_held_at = ? WHERE id = ? AND expiry_held_at IS NULL').run(at, id).changes === 1;
+}
+
+/** How many partially paid invoices are waiting for staff because they passed their expiry. */
+export function countHeldPastExpiry(db: Db): number {
+  return (sql(db, "SELECT COUNT(*) AS n FROM invoices WHERE expiry_held_at IS NOT NULL AND status = 'partially_paid'").get() as { n: number }).n;
+}
+
+/** Unpaid, unexpired invoices due between two dates: the candidates for a reminder. */
+export function reminderCandidates(db: Db, fromDue: string, toDue: string, now: string, afterId: number, limit: number): { id: number; issueDate: string; dueDate: string }[] {
+  return sql<[string, string, string, number, number], { id: number; issueDate: string; dueDate: string }>(
+    db,
+    `SELECT id, issue_date AS issueDate, due_date AS dueDate FROM invoices
+     WHERE status IN ('awaiting_payment', 'partially_paid') AND due_date BETWEEN ? AND ? AND expires_at > ? AND id > ?
+     ORDER BY id LIMIT ?`,
+  ).all(fromDue, toDue, now, afterId, limit);
+}

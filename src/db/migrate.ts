@@ -71,3 +71,8 @@ export function migrate(db: Db, migrations = readMigrations()): MigrationResult 
   const current = migrations.length > 0 ? migrations[migrations.length - 1]!.version : 0;
   return { applied, current };
 }
+
+/** The newest applied migration, for the health check. */
+export function schemaVersion(db: Db): number {
+  return (db.prepare('SELECT MAX(version) AS version FROM schema_migrations').get() as { version: number | null }).version ?? 0;
+}

@@ -6,8 +6,7 @@
 import { toDbTime } from '../clock.js';
 import { queueLearnerEmail } from '../commands/emails.js';
 import { appendAudit } from '../db/audit.js';
-import { sql } from '../db/connection.js';
-import { findInvoiceById, transitionInvoice } from '../db/invoices.js';
+import { findInvoiceById, invoicesToExpire, markExpiryHeld, partiallyPaidPastExpiry, transitionInvoice } from '../db/invoices.js';
 import { amountDueMinor } from '../domain/invoice.js';
 import { formatMoney } from '../domain/money.js';
 import type { Deps } from '../deps.js';
@@ -19,8 +18,7 @@ export async function expireInvoices(deps: Deps, context: JobContext): Promise<J
   const expired = await inBatches(
     deps,
     context,
-    (afterId, limit) =>
-      sql<[string, number, number], { id: number }>(db, `SELECT id FROM invoices WHERE status = 'awaiting_payment' AND expires_at <= ? AND id > ? ORDER BY id LIMIT ?`).all(now, afterId, limit),
+    (afterId, limit) => invoicesToExpire(db, now, afterId, limit),
     ({ id }) => {
       // Conditional on the status: a payment recorded a moment ago wins.
       if (!transitionInvoice(db, id, ['awaiting_payment'], 'expired', now, { expired_at: now })) return;
@@ -32,11 +30,10 @@ export async function expireInvoices(deps: Deps, context: JobContext): Promise<J
   const held = await inBatches(
     deps,
     context,
-    (afterId, limit) =>
-      sql<[string, number, number], { id: number }>(db, `SELECT id FROM invoices WHERE status = 'partially_paid' AND expires_at <= ? AND expiry_held_at IS NULL AND id > ? ORDER BY id LIMIT ?`).all(now, afterId, limit),
+    (afterId, limit) => partiallyPaidPastExpiry(db, now, afterId, limit),
     ({ id }) => {
+      if (!markExpiryHeld(db, id, now)) return;
       const invoice = findInvoiceById(db, id)!;
-      sql(db, 'UPDATE invoices SET expiry_held_at = ? WHERE id = ? AND expiry_held_at IS NULL').run(now, id);
       appendAudit(db, {
         at: now,
         actor: 'system',

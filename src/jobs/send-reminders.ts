@@ -6,8 +6,7 @@
  */
 import { addCalendarDays, calendarDate, daysBetween, toDbTime } from '../clock.js';
 import { queueLearnerEmail } from '../commands/emails.js';
-import { sql } from '../db/connection.js';
-import { findInvoiceById } from '../db/invoices.js';
+import { findInvoiceById, reminderCandidates } from '../db/invoices.js';
 import type { Deps } from '../deps.js';
 import { inBatches, type JobContext, type JobCounts } from './job.js';
 
@@ -34,13 +33,7 @@ export async function sendReminders(deps: Deps, context: JobContext): Promise<Jo
   const considered = await inBatches(
     deps,
     context,
-    (afterId, limit) =>
-      sql<[string, string, string, number, number], { id: number; issueDate: string; dueDate: string }>(
-        db,
-        `SELECT id, issue_date AS issueDate, due_date AS dueDate FROM invoices
-         WHERE status IN ('awaiting_payment', 'partially_paid') AND due_date BETWEEN ? AND ? AND expires_at > ? AND id > ?
-         ORDER BY id LIMIT ?`,
-      ).all(today, lastDue, now, afterId, limit),
+    (afterId, limit) => reminderCandidates(db, today, lastDue, now, afterId, limit),
     (row) => {
       const daysBefore = reminderDue(days, row.issueDate, row.dueDate, today);
       if (daysBefore === undefined) return;

@@ -2,8 +2,8 @@ import helmet from 'koa-helmet';
 import type { Middleware } from 'koa';
 
 /**
- * Strict defaults for every response: no inline scripts, no framing, no referrer (our URLs carry
- * the learner's credential token and must not leak to the course site), HSTS when served over https.
+ * Strict defaults for every response: no inline scripts, no framing by other sites, no referrer to
+ * other sites (our URLs carry the learner's credential token), HSTS when served over https.
  */
 export function securityHeaders(options: { https: boolean }): Middleware {
   const middleware = helmet({
@@ -22,7 +22,9 @@ export function securityHeaders(options: { https: boolean }): Middleware {
         ...(options.https ? { upgradeInsecureRequests: [] } : {}),
       },
     },
-    referrerPolicy: { policy: 'no-referrer' },
+    // same-origin: our URLs carry the learner's token, so no Referer ever goes to another site, while
+    // our own forms still send a real Origin header (with no-referrer browsers send "Origin: null").
+    referrerPolicy: { policy: 'same-origin' },
     strictTransportSecurity: options.https ? { maxAge: 31_536_000, includeSubDomains: true } : false,
     crossOriginEmbedderPolicy: false,
   }) as unknown as Middleware;

@@ -56,9 +56,11 @@ export function isSafeMethod(method: string): boolean {
 export function sameOriginProblem(ctx: Context, publicUrl: string): string | undefined {
   const site = ctx.get('Sec-Fetch-Site');
   const origin = ctx.get('Origin');
+  const expected = new URL(publicUrl).origin;
   if (site && site !== 'same-origin') return `Sec-Fetch-Site is ${site}`;
-  if (origin && origin !== new URL(publicUrl).origin) return `Origin ${origin} is not ${new URL(publicUrl).origin} (check PUBLIC_URL)`;
-  if (!site && !origin) return 'no Origin or Sec-Fetch-Site header';
+  // "null" is what browsers send when they will not say (privacy settings); then Sec-Fetch-Site decides.
+  if (origin && origin !== 'null' && origin !== expected) return `Origin ${origin} is not ${expected} (check PUBLIC_URL)`;
+  if (!site && (!origin || origin === 'null')) return 'neither Sec-Fetch-Site nor Origin says where the request comes from';
   return undefined;
 }
 

@@ -1,4 +1,5 @@
 import Router from '@koa/router';
+import { schemaVersion } from '../db/migrate.js';
 import type { Deps } from '../deps.js';
 
 export function healthRoutes(deps: Deps): Router {
@@ -7,8 +8,7 @@ export function healthRoutes(deps: Deps): Router {
   router.get('health', '/healthz', function checkHealth(ctx) {
     ctx.set('Cache-Control', 'no-store');
     try {
-      const row = deps.db.prepare('SELECT MAX(version) AS version FROM schema_migrations').get() as { version: number };
-      ctx.body = { status: 'ok', mode: deps.config.mode, schema: row.version };
+      ctx.body = { status: 'ok', mode: deps.config.mode, schema: schemaVersion(deps.db) };
     } catch (err) {
       deps.logger.error({ err }, 'health check: database unavailable');
       ctx.status = 503;

@@ -65,11 +65,18 @@ export function baseEnv(port: number, dataDir: string, extra: Record<string, str
   };
 }
 
+/** Unset everything that identifies a real OpenLearning set-up (and the seller): sandbox mode. */
+export const SANDBOX_ENV: Record<string, undefined> = Object.fromEntries(
+  ['OPENLEARNING_PUBLIC_KEY', 'OPENLEARNING_AUDIENCE', 'OPENLEARNING_API_KEY', 'OPENLEARNING_API_URL', 'MAIL_FROM', 'SELLER_NAME', 'SELLER_ADDRESS', 'SELLER_TAX_ID', 'SELLER_TAX_ID_LABEL', 'BANK_ACCOUNT_NAME', 'BANK_IBAN', 'BANK_BIC', 'BANK_DETAILS', 'TAX_RATE', 'TAX_LABEL'].map((k) => [k, undefined]),
+);
+
 export interface StartOptions {
   env?: Record<string, string | undefined>;
   clock?: FakeClock;
   overrides?: PortalOverrides;
   dataDir?: string;
+  /** Listen on this port if it is free (stable URLs in screenshots); otherwise any free port. */
+  port?: number;
   /** Adjust the loaded config before the portal is built. */
   configure?: (config: Config) => void;
 }
@@ -80,7 +87,10 @@ export interface StartOptions {
  */
 export async function startTestPortal(options: StartOptions = {}): Promise<TestPortal> {
   const server = http.createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', () => resolve()));
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', (error: NodeJS.ErrnoException) => (error.code === 'EADDRINUSE' && options.port ? server.listen(0, '127.0.0.1', () => resolve()) : reject(error)));
+    server.listen(options.port ?? 0, '127.0.0.1', () => resolve());
+  });
   const port = (server.address() as AddressInfo).port;
   const dataDir = options.dataDir ?? tempDir();
   const config = loadConfig(baseEnv(port, dataDir, options.env), { readDotEnv: false });

@@ -74,6 +74,15 @@ describe('the route guard', () => {
     }
   });
 
+  test('a browser that sends "Origin: null" is judged by Sec-Fetch-Site', async () => {
+    const session = await signIn(t);
+    const post = (headers: Record<string, string>) => t.post('/admin/account/password', { _csrf: session.csrf, current: 'wrong', password: 'x', confirm: 'y' }, { headers: { cookie: session.cookie, ...headers } });
+    expect((await post({ origin: 'null', 'sec-fetch-site': 'same-origin' })).status).toBe(422);
+    expect((await post({ origin: 'null' })).status).toBe(403);
+    expect((await post({ 'sec-fetch-site': 'cross-site' })).status).toBe(403);
+    expect((await post({ 'sec-fetch-site': 'same-site', origin: t.url })).status).toBe(403);
+  });
+
   test('the sign-in form itself needs its form token and the same origin', async () => {
     const page = await t.get('/admin/login');
     const cookie = cookieHeader(page);

@@ -337,7 +337,7 @@ describe('running it', () => {
   test('security headers are set and token URLs are never logged', async () => {
     const response = await t.get('/healthz');
     expect(response.headers.get('content-security-policy')).toMatch(/default-src 'self'/);
-    expect(response.headers.get('referrer-policy')).toBe('no-referrer');
+    expect(response.headers.get('referrer-policy')).toBe('same-origin');
     expect(response.headers.get('x-content-type-options')).toBe('nosniff');
     const requestLines = t.logs.filter((l) => l.msg === 'request');
     expect(requestLines.length).toBeGreaterThan(10);
