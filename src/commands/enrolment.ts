@@ -26,7 +26,7 @@ import { findInvoiceById, transitionInvoice } from '../db/invoices.js';
 import type { Invoice } from '../domain/invoice.js';
 import type { Deps } from '../deps.js';
 import { AppError } from '../errors.js';
-import type { JobContext, JobCounts } from '../jobs/job.js';
+import { backoffSeconds, workClaim, yieldToEventLoop, type JobContext, type JobCounts } from '../jobs/job.js';
 import { queueLearnerEmail, renderEmail } from './emails.js';
 import { ENROLMENT_RETRY_WINDOW_SECONDS } from './payments.js';
 import type { Actor } from './staff.js';
@@ -37,7 +37,7 @@ const MAX_DELAY_SECONDS = 2 * 3600;
 
 /** 1, 2, 4 ... minutes, at most 2 hours between tries; about 15 tries fit in the day. */
 export function enrolmentRetryDelaySeconds(attempts: number): number {
-  return Math.min(60 * 2 ** Math.max(0, attempts - 1), MAX_DELAY_SECONDS);
+  return backoffSeconds(attempts, MAX_DELAY_SECONDS);
 }
 
 const SYSTEM: Actor = { actor: 'system', actorLabel: 'enrolment worker' };
@@ -45,13 +45,14 @@ const SYSTEM: Actor = { actor: 'system', actorLabel: 'enrolment worker' };
 export async function processEnrolments(deps: Deps, context: JobContext): Promise<JobCounts> {
   const counts = { enrolled: 0, retrying: 0, failed: 0 };
   while (!context.stopping()) {
-    const now = deps.clock.now();
-    const jobs = claimDueEnrolmentJobs(deps.db, toDbTime(now), toDbTime(addSeconds(now, LEASE_SECONDS)), context.owner, BATCH);
+    const jobs = claimDueEnrolmentJobs(deps.db, workClaim(deps, context, LEASE_SECONDS, BATCH));
     if (jobs.length === 0) break;
     for (const job of jobs) {
       const result = await processJob(deps, context.owner, job);
       if (result) counts[result]++;
     }
+    context.heartbeat();
+    await yieldToEventLoop();
   }
   if (counts.enrolled + counts.failed > 0) deps.background.kick('deliver-mail');
   return counts;

@@ -47,3 +47,18 @@ export function sql<P extends unknown[] | {} = unknown[], R = unknown>(db: Db, t
 export function writeTransaction<T>(db: Db, fn: () => T): T {
   return db.transaction(fn).immediate();
 }
+
+/**
+ * Claims due rows of a work table (outbox, enrolment_jobs) for one worker with a lease. The claim
+ * is one UPDATE, so two processes on one database never take the same row; a worker that dies
+ * leaves a lease that simply runs out.
+ */
+export function claimDue<R>(db: Db, table: 'outbox' | 'enrolment_jobs', columns: string, claim: { now: string; leaseUntil: string; owner: string; limit: number }): R[] {
+  return sql<[string, string, string, string, number], R>(
+    db,
+    `UPDATE ${table} SET locked_until = ?, locked_by = ?
+     WHERE id IN (SELECT id FROM ${table} WHERE status = 'pending' AND next_attempt_at <= ? AND (locked_until IS NULL OR locked_until < ?)
+                  ORDER BY next_attempt_at, id LIMIT ?)
+     RETURNING ${columns}`,
+  ).all(claim.leaseUntil, claim.owner, claim.now, claim.now, claim.limit);
+}

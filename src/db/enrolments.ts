@@ -1,4 +1,4 @@
-import { sql, type Db } from './connection.js';
+import { claimDue, sql, type Db } from './connection.js';
 
 export type EnrolmentJobStatus = 'pending' | 'succeeded' | 'failed' | 'cancelled';
 
@@ -44,15 +44,8 @@ export function findEnrolmentJob(db: Db, invoiceId: number): EnrolmentJob | unde
   return sql<[number], EnrolmentJob>(db, `SELECT ${JOB_COLUMNS} FROM enrolment_jobs WHERE invoice_id = ?`).get(invoiceId);
 }
 
-/** One UPDATE claims due jobs with a lease, so two processes never work on the same job. */
-export function claimDueEnrolmentJobs(db: Db, now: string, leaseUntil: string, owner: string, limit: number): EnrolmentJob[] {
-  return sql<[string, string, string, string, number], EnrolmentJob>(
-    db,
-    `UPDATE enrolment_jobs SET locked_until = ?, locked_by = ?
-     WHERE id IN (SELECT id FROM enrolment_jobs WHERE status = 'pending' AND next_attempt_at <= ? AND (locked_until IS NULL OR locked_until < ?)
-                  ORDER BY next_attempt_at, id LIMIT ?)
-     RETURNING ${JOB_COLUMNS}`,
-  ).all(leaseUntil, owner, now, now, limit);
+export function claimDueEnrolmentJobs(db: Db, claim: { now: string; leaseUntil: string; owner: string; limit: number }): EnrolmentJob[] {
+  return claimDue<EnrolmentJob>(db, 'enrolment_jobs', JOB_COLUMNS, claim);
 }
 
 export function updateEnrolmentJob(

@@ -8,7 +8,7 @@ export const INVOICE_COLUMNS = `invoices.id, seq, number, access_token AS access
   currency, net_minor AS netMinor, tax_minor AS taxMinor, total_minor AS totalMinor, paid_minor AS paidMinor,
   tax_rate AS taxRate, tax_label AS taxLabel, tax_inclusive AS taxInclusive, issue_date AS issueDate, due_date AS dueDate,
   issued_at AS issuedAt, expires_at AS expiresAt, paid_at AS paidAt, enrolled_at AS enrolledAt, expired_at AS expiredAt,
-  cancelled_at AS cancelledAt, cancel_reason AS cancelReason, issuer_json AS issuerJson, pdf_sha256 AS pdfSha256,
+  cancelled_at AS cancelledAt, cancel_reason AS cancelReason, expiry_held_at AS expiryHeldAt, issuer_json AS issuerJson, pdf_sha256 AS pdfSha256,
   invoices.updated_at AS updatedAt`;
 
 export type InvoiceRow = Omit<Invoice, 'issuer' | 'taxInclusive'> & { issuerJson: string; taxInclusive: number };
@@ -58,7 +58,7 @@ export function paymentReferenceExists(db: Db, reference: string): boolean {
   return sql(db, 'SELECT 1 FROM invoices WHERE payment_reference = ?').get(reference) !== undefined;
 }
 
-export type NewInvoice = Omit<Invoice, 'id' | 'paidMinor' | 'paidAt' | 'enrolledAt' | 'expiredAt' | 'cancelledAt' | 'cancelReason' | 'pdfSha256' | 'status' | 'updatedAt'>;
+export type NewInvoice = Omit<Invoice, 'id' | 'paidMinor' | 'paidAt' | 'enrolledAt' | 'expiredAt' | 'cancelledAt' | 'cancelReason' | 'expiryHeldAt' | 'pdfSha256' | 'status' | 'updatedAt'>;
 
 export function insertInvoice(db: Db, invoice: NewInvoice): number {
   const row = { ...invoice, issuerJson: JSON.stringify(invoice.issuer), taxInclusive: invoice.taxInclusive ? 1 : 0 };

@@ -1,4 +1,4 @@
-import { sql, type Db } from './connection.js';
+import { claimDue, sql, type Db } from './connection.js';
 
 export interface OutboxMessage {
   id: number;
@@ -41,18 +41,8 @@ export function enqueueEmail(db: Db, m: NewOutboxMessage): number | null {
   return result.changes === 1 ? Number(result.lastInsertRowid) : null;
 }
 
-/**
- * Claims due messages for this worker with a lease. The claim is one UPDATE, so two processes on
- * one database never take the same message; a worker that dies leaves a lease that simply runs out.
- */
-export function claimDueEmails(db: Db, now: string, leaseUntil: string, owner: string, limit: number): OutboxMessage[] {
-  return sql<[string, string, string, string, number], OutboxMessage>(
-    db,
-    `UPDATE outbox SET locked_until = ?, locked_by = ?
-     WHERE id IN (SELECT id FROM outbox WHERE status = 'pending' AND next_attempt_at <= ? AND (locked_until IS NULL OR locked_until < ?)
-                  ORDER BY next_attempt_at, id LIMIT ?)
-     RETURNING ${COLUMNS}`,
-  ).all(leaseUntil, owner, now, now, limit);
+export function claimDueEmails(db: Db, claim: { now: string; leaseUntil: string; owner: string; limit: number }): OutboxMessage[] {
+  return claimDue<OutboxMessage>(db, 'outbox', COLUMNS, claim);
 }
 
 export function markEmailSent(db: Db, id: number, owner: string, at: string, messageId: string): boolean {

@@ -63,6 +63,8 @@ export interface Invoice {
   expiredAt: string | null;
   cancelledAt: string | null;
   cancelReason: string | null;
+  /** Set when a partially paid invoice passed its expiry: held for staff instead of expiring. */
+  expiryHeldAt: string | null;
   issuer: Issuer;
   pdfSha256: string | null;
   updatedAt: string;

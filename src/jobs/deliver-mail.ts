@@ -6,7 +6,7 @@ import { writeTransaction } from '../db/connection.js';
 import { findInvoiceById } from '../db/invoices.js';
 import { claimDueEmails, markEmailFailed, markEmailRetry, markEmailSent, type OutboxMessage } from '../db/outbox.js';
 import type { Deps } from '../deps.js';
-import type { JobContext, JobCounts } from './job.js';
+import { backoffSeconds, workClaim, yieldToEventLoop, type JobContext, type JobCounts } from './job.js';
 
 const BATCH = 10;
 const LEASE_SECONDS = 5 * 60;
@@ -14,17 +14,19 @@ const MAX_DELAY_SECONDS = 60 * 60;
 
 /** 1, 2, 4, 8 ... minutes, then hourly: an SMTP outage of any length is ridden out. */
 export function mailRetryDelaySeconds(attempts: number): number {
-  return Math.min(60 * 2 ** Math.max(0, attempts - 1), MAX_DELAY_SECONDS);
+  return backoffSeconds(attempts, MAX_DELAY_SECONDS);
 }
 
 /** Delivers every outbox email that is due. Transient failures are retried; 5xx refusals are final. */
 export async function deliverMail(deps: Deps, context: JobContext): Promise<JobCounts> {
   const counts = { sent: 0, retrying: 0, failed: 0 };
   while (!context.stopping()) {
-    const now = deps.clock.now();
-    const batch = claimDueEmails(deps.db, toDbTime(now), toDbTime(addSeconds(now, LEASE_SECONDS)), context.owner, BATCH);
+    const batch = claimDueEmails(deps.db, workClaim(deps, context, LEASE_SECONDS, BATCH));
     if (batch.length === 0) break;
     for (const message of batch) counts[await deliverOne(deps, context.owner, message)]++;
+    // A mailer that answers at once (the .eml capture) would otherwise never give the loop back.
+    context.heartbeat();
+    await yieldToEventLoop();
   }
   return counts;
 }

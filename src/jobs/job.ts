@@ -1,5 +1,6 @@
 import { hostname } from 'node:os';
 import { randomBytes } from 'node:crypto';
+import { addSeconds, toDbTime } from '../clock.js';
 import type { Deps } from '../deps.js';
 import { writeTransaction } from '../db/connection.js';
 
@@ -26,7 +27,7 @@ export function yieldToEventLoop(): Promise<void> {
 export const defaultJobContext: JobContext = { owner: PROCESS_OWNER, stopping: () => false, heartbeat: () => undefined };
 
 /** How long one batch may hold the write lock and the event loop before it commits and yields. */
-export const BATCH_BUDGET_MS = 25;
+export const BATCH_BUDGET_MS = 10;
 
 /**
  * Works through rows in short write transactions. Each batch fetches up to `limit` rows after the
@@ -64,4 +65,15 @@ export async function inBatches<Row extends { id: number }>(
     await yieldToEventLoop();
   }
   return handled;
+}
+
+/** Exponential backoff: 1, 2, 4, 8 ... minutes after each failed attempt, never more than maxSeconds. */
+export function backoffSeconds(attempts: number, maxSeconds: number): number {
+  return Math.min(60 * 2 ** Math.max(0, attempts - 1), maxSeconds);
+}
+
+/** The claim a worker makes on due rows: now, a lease of leaseSeconds, this process, at most limit rows. */
+export function workClaim(deps: Pick<Deps, 'clock'>, context: JobContext, leaseSeconds: number, limit: number) {
+  const now = deps.clock.now();
+  return { now: toDbTime(now), leaseUntil: toDbTime(addSeconds(now, leaseSeconds)), owner: context.owner, limit };
 }

@@ -10,7 +10,7 @@ import { createViews, type Views } from '../../src/views.js';
 import { reminderDue } from '../../src/jobs/send-reminders.js';
 import { listBackups } from '../../src/jobs/backup.js';
 import { FakeClock } from '../helpers/clock.js';
-import { locationPath, startTestPortal, tempDir, type TestPortal } from '../helpers/portal.js';
+import { locationPath, pageText, startTestPortal, tempDir, type TestPortal } from '../helpers/portal.js';
 import { seedInvoices } from '../helpers/seed.js';
 import { addressesOf, TestSmtpServer } from '../helpers/smtp.js';
 import { ADMIN, hiddenField, signIn } from '../helpers/staff.js';
@@ -90,6 +90,9 @@ describe('expire-invoices', () => {
     const held = t.portal.deps.db.prepare("SELECT summary FROM audit_log WHERE action = 'invoice.expiry_held'").all() as { summary: string }[];
     expect(held).toHaveLength(1);
     expect(held[0]!.summary).toMatch(/AUD\s1,000\.00 still due/);
+    const desk = pageText(await (await (await signIn(t)).get('/admin?tab=partially_paid')).text());
+    expect(desk).toMatch(/1 partially paid invoice passed its expiry date and is waiting for you/);
+    expect(desk).toMatch(/AUD\s1,000\.00 Overdue Past expiry/);
   });
 
   test('a crash in the middle of a batch leaves nothing half done; the next run finishes the job exactly once', async () => {

@@ -12,7 +12,7 @@ import { staffActor } from '../../commands/staff.js';
 import { invoiceTimeline } from '../../db/audit.js';
 import { attemptsForInvoice, findEnrolmentJob } from '../../db/enrolments.js';
 import { filterOptions, iterateInvoices, listInvoices, SORTS, TAB_LABELS, TABS, tabCounts, type InvoiceListQuery, type Sort, type Tab } from '../../db/invoice-list.js';
-import { findInvoiceById } from '../../db/invoices.js';
+import { countHeldPastExpiry, findInvoiceById } from '../../db/invoices.js';
 import { emailsForInvoice } from '../../db/outbox.js';
 import { paymentsForInvoice } from '../../db/payments.js';
 import { amountDueMinor, isOverdue, isUnpaid, STATUS_LABELS, type Invoice } from '../../domain/invoice.js';
@@ -120,6 +120,7 @@ export function registerInvoiceRoutes(router: Router, deps: Deps): void {
       sortUrl: (sort: Sort) => listUrl(params, { sort, dir: params.sort === sort && params.dir === 'desc' ? 'asc' : 'desc' }),
       overdue: (invoice: Invoice) => isOverdue(invoice, today()),
       amountDue: amountDueMinor,
+      heldPastExpiry: countHeldPastExpiry(db),
     });
   });
 
