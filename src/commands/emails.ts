@@ -22,9 +22,10 @@ export interface RenderedEmail {
 }
 
 export function renderEmail(views: Deps['views'], kind: string, context: object): RenderedEmail {
+  const subject = views.text(`email/${kind}.subject.njk`, context).replace(/\s+/g, ' ');
   return {
-    subject: views.text(`email/${kind}.subject.njk`, context).replace(/\s+/g, ' '),
-    html: views.page(`email/${kind}.html.njk`, context),
+    subject,
+    html: views.page(`email/${kind}.html.njk`, { ...context, subject }),
     text: views.text(`email/${kind}.txt.njk`, context),
   };
 }

@@ -15,7 +15,9 @@ export function staticFiles(dir: string): Middleware {
     if (type) files.set(`/static/${name}`, { body: fs.readFileSync(path.join(dir, name)), type });
   }
   return async function serveStatic(ctx, next) {
-    const file = ctx.method === 'GET' || ctx.method === 'HEAD' ? files.get(ctx.path) : undefined;
+    // Browsers ask for /favicon.ico whatever the page says; answer with the icon, not a logged 404.
+    const path = ctx.path === '/favicon.ico' ? '/static/favicon.svg' : ctx.path;
+    const file = ctx.method === 'GET' || ctx.method === 'HEAD' ? files.get(path) : undefined;
     if (!file) return next();
     ctx.type = file.type;
     ctx.set('Cache-Control', 'public, max-age=3600');
