@@ -7,60 +7,12 @@
  *   BENCH_JOB_INVOICES=20000   a smaller run
  */
 import { monitorEventLoopDelay } from 'node:perf_hooks';
-import { addCalendarDays, addDays, calendarDate, toDbTime } from '../src/clock.js';
-import { issuerFromConfig } from '../src/commands/issue-invoice.js';
-import { writeTransaction } from '../src/db/connection.js';
-import { insertInvoice } from '../src/db/invoices.js';
-import { formatInvoiceNumber } from '../src/domain/invoice.js';
-import { mod97CheckDigits } from '../src/domain/iban.js';
+import { seedInvoices } from '../test/helpers/seed.js';
 import { stats, type BenchContext, type BenchResult } from './harness.js';
-import { startPortalFixture, type PortalFixture } from './portal-fixture.js';
+import { startPortalFixture } from './portal-fixture.js';
 
 export const name = 'jobs';
 export const description = 'event-loop delay and HTTP latency while expire-invoices works through 100,000 invoices';
-
-function seed(fixture: PortalFixture, count: number): void {
-  const { db, config, clock } = fixture.portal.deps;
-  const now = clock.now();
-  const issueDate = calendarDate(now, config.timeZone);
-  const issuer = issuerFromConfig(config);
-  writeTransaction(db, () => {
-    for (let seq = 1; seq <= count; seq++) {
-      const body = String(900_000_000 + seq);
-      insertInvoice(db, {
-        seq,
-        number: formatInvoiceNumber(config.invoice.prefix, seq),
-        accessToken: `bench${String(seq).padStart(38, '0')}`,
-        paymentReference: body + mod97CheckDigits(`${body}00`),
-        olUserId: `user-${seq}`,
-        audience: 'bench',
-        courseId: 'course',
-        classId: `class-${seq % 50}`,
-        courseTitle: 'Bench Course',
-        redirectUrl: 'https://www.openlearning.com/bench/',
-        buyerName: `Learner ${seq}`,
-        buyerEmail: `learner${seq}@example.com`,
-        buyerOrganisation: null,
-        buyerAddress: null,
-        buyerCountry: null,
-        buyerTaxId: null,
-        buyerPoNumber: null,
-        currency: 'AUD',
-        netMinor: 100_000,
-        taxMinor: 10_000,
-        totalMinor: 110_000,
-        taxRate: '10',
-        taxLabel: 'GST',
-        taxInclusive: true,
-        issueDate,
-        dueDate: addCalendarDays(issueDate, 14),
-        issuedAt: toDbTime(now),
-        expiresAt: toDbTime(addDays(now, 30)),
-        issuer,
-      });
-    }
-  });
-}
 
 interface Window {
   latencies: number[];
@@ -92,7 +44,7 @@ export async function run(ctx: BenchContext): Promise<BenchResult> {
   const fixture = await startPortalFixture(ctx.tmpDir);
   try {
     const seeding = performance.now();
-    seed(fixture, count);
+    seedInvoices(fixture.portal.deps, count);
     ctx.log(`jobs: seeded ${count} invoices in ${Math.round(performance.now() - seeding)} ms`);
     fixture.clock.advanceDays(31);
 

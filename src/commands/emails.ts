@@ -1,18 +1,27 @@
-import { enqueueEmail } from '../db/outbox.js';
+/**
+ * Every email the portal sends goes through the outbox: queued (kind, recipient, subject and a
+ * little context) in the transaction of the change it announces, rendered from the templates and
+ * sent by the deliver-mail worker after commit.
+ */
+import { findInvoiceById } from '../db/invoices.js';
+import { enqueueEmail, type OutboxMessage } from '../db/outbox.js';
 import { amountDueMinor, type Invoice } from '../domain/invoice.js';
 import type { Deps } from '../deps.js';
 import { invoiceLinks } from './links.js';
 
 /** Each kind has views/email/<kind>.subject.njk, <kind>.html.njk and <kind>.txt.njk. */
 export type LearnerEmailKind = 'invoice' | 'reminder' | 'enrolled' | 'expired' | 'cancelled' | 'payment-received';
+export type StaffEmailKind = 'staff-enrolment-failed';
+export type EmailKind = LearnerEmailKind | StaffEmailKind;
 
-const ATTACH_PDF: Record<LearnerEmailKind, boolean> = {
+const ATTACH_PDF: Record<EmailKind, boolean> = {
   invoice: true,
   reminder: true,
   enrolled: false,
   expired: false,
   cancelled: false,
   'payment-received': false,
+  'staff-enrolment-failed': false,
 };
 
 export interface RenderedEmail {
@@ -21,43 +30,62 @@ export interface RenderedEmail {
   text: string;
 }
 
-export function renderEmail(views: Deps['views'], kind: string, context: object): RenderedEmail {
-  const subject = views.text(`email/${kind}.subject.njk`, context).replace(/\s+/g, ' ');
+/** What every template about an invoice can use, plus the email's own `extra` values. */
+function templateContext(config: Deps['config'], kind: EmailKind, invoice: Invoice, extra: Record<string, unknown>): Record<string, unknown> {
   return {
-    subject,
-    html: views.page(`email/${kind}.html.njk`, { ...context, subject }),
-    text: views.text(`email/${kind}.txt.njk`, context),
-  };
-}
-
-/**
- * Renders a learner email about an invoice and puts it in the outbox. Call inside the transaction
- * that makes the change it announces; delivery happens after commit. Returns false when an email
- * with the same dedupe key was already queued (so a job run twice sends once).
- */
-export function queueLearnerEmail(
-  deps: Pick<Deps, 'db' | 'views' | 'config'>,
-  invoice: Invoice,
-  kind: LearnerEmailKind,
-  options: { at: string; dedupeKey?: string; extra?: Record<string, unknown> },
-): boolean {
-  const context = {
     invoice,
-    links: invoiceLinks(deps.config.publicUrl, invoice),
+    links: invoiceLinks(config.publicUrl, invoice),
     amountDueMinor: amountDueMinor(invoice),
     seller: invoice.issuer.seller,
     bank: invoice.issuer.bank,
-    ...options.extra,
+    ...(kind.startsWith('staff-') ? { adminUrl: `${config.publicUrl}/admin/invoices/${invoice.id}` } : {}),
+    ...extra,
   };
-  const email = renderEmail(deps.views, kind, context);
+}
+
+function renderSubject(views: Deps['views'], kind: EmailKind, context: object): string {
+  return views.text(`email/${kind}.subject.njk`, context).replace(/\s+/g, ' ');
+}
+
+/**
+ * Puts an email about an invoice in the outbox (the subject is rendered now, so a template
+ * mistake fails the change rather than the delivery). Call inside the transaction that makes the
+ * change it announces. Returns false when an email with the same dedupe key was already queued
+ * (so a job run twice sends once).
+ */
+export function queueInvoiceEmail(
+  deps: Pick<Deps, 'db' | 'views' | 'config'>,
+  invoice: Invoice,
+  kind: EmailKind,
+  options: { at: string; to?: string; dedupeKey?: string; extra?: Record<string, unknown> },
+): boolean {
+  const extra = options.extra ?? {};
   const id = enqueueEmail(deps.db, {
     kind,
     invoiceId: invoice.id,
     dedupeKey: options.dedupeKey ?? null,
-    toAddress: invoice.buyerEmail,
-    ...email,
+    toAddress: options.to ?? invoice.buyerEmail,
+    subject: renderSubject(deps.views, kind, templateContext(deps.config, kind, invoice, extra)),
+    context: extra,
     attachInvoicePdf: ATTACH_PDF[kind],
     createdAt: options.at,
   });
   return id !== null;
+}
+
+export function queueLearnerEmail(deps: Pick<Deps, 'db' | 'views' | 'config'>, invoice: Invoice, kind: LearnerEmailKind, options: { at: string; dedupeKey?: string; extra?: Record<string, unknown> }): boolean {
+  return queueInvoiceEmail(deps, invoice, kind, options);
+}
+
+/** The body of a queued email, from the templates and the invoice as it is now. */
+export function renderQueuedEmail(deps: Pick<Deps, 'db' | 'views' | 'config'>, message: Pick<OutboxMessage, 'kind' | 'invoiceId' | 'subject' | 'contextJson'>): RenderedEmail {
+  const kind = message.kind as EmailKind;
+  const invoice = message.invoiceId === null ? undefined : findInvoiceById(deps.db, message.invoiceId);
+  if (!invoice) throw new Error(`email ${message.kind} has no invoice to render`);
+  const context = { ...templateContext(deps.config, kind, invoice, JSON.parse(message.contextJson) as Record<string, unknown>), subject: message.subject };
+  return {
+    subject: message.subject,
+    html: deps.views.page(`email/${kind}.html.njk`, context),
+    text: deps.views.text(`email/${kind}.txt.njk`, context),
+  };
 }

@@ -21,13 +21,12 @@ import {
   updateEnrolmentJob,
   type EnrolmentJob,
 } from '../db/enrolments.js';
-import { enqueueEmail } from '../db/outbox.js';
 import { findInvoiceById, transitionInvoice } from '../db/invoices.js';
 import type { Invoice } from '../domain/invoice.js';
 import type { Deps } from '../deps.js';
 import { AppError } from '../errors.js';
 import { backoffSeconds, workClaim, yieldToEventLoop, type JobContext, type JobCounts } from '../jobs/job.js';
-import { queueLearnerEmail, renderEmail } from './emails.js';
+import { queueInvoiceEmail, queueLearnerEmail } from './emails.js';
 import { ENROLMENT_RETRY_WINDOW_SECONDS } from './payments.js';
 import type { Actor } from './staff.js';
 
@@ -114,10 +113,7 @@ function failEnrolment(deps: Deps, owner: string | null, job: EnrolmentJob, invo
   transitionInvoice(db, invoice.id, ['paid'], 'enrolment_failed', at);
   appendAudit(db, { at, ...SYSTEM, action: 'enrolment.failed', invoiceId: invoice.id, summary: `Enrolment failed: ${why}`, after: { status: 'enrolment_failed' }, data: { httpStatus } });
   const financeEmail = deps.config.mail.financeEmail;
-  if (financeEmail) {
-    const email = renderEmail(deps.views, 'staff-enrolment-failed', { invoice, why, adminUrl: `${deps.config.publicUrl}/admin/invoices/${invoice.id}` });
-    enqueueEmail(db, { kind: 'staff-enrolment-failed', invoiceId: invoice.id, dedupeKey: null, toAddress: financeEmail, ...email, attachInvoicePdf: false, createdAt: at });
-  }
+  if (financeEmail) queueInvoiceEmail(deps, invoice, 'staff-enrolment-failed', { at, to: financeEmail, extra: { why } });
 }
 
 // ---- Staff actions on a failed enrolment ------------------------------------------------------

@@ -103,14 +103,14 @@ export function transitionInvoice(
 
 // ---- Queries of the scheduled jobs (keyset by id, so a batch never sees a row twice) ----------
 
-/** Unpaid invoices whose expiry has passed. */
-export function invoicesToExpire(db: Db, now: string, afterId: number, limit: number): { id: number }[] {
-  return sql<[string, number, number], { id: number }>(db, `SELECT id FROM invoices WHERE status = 'awaiting_payment' AND expires_at <= ? AND id > ? ORDER BY id LIMIT ?`).all(now, afterId, limit);
+/** Unpaid invoices whose expiry has passed, oldest expiry first (read from the (status, expires_at) index). */
+export function invoicesToExpire(db: Db, now: string, limit: number): { id: number }[] {
+  return sql<[string, number], { id: number }>(db, `SELECT id FROM invoices WHERE status = 'awaiting_payment' AND expires_at <= ? ORDER BY expires_at LIMIT ?`).all(now, limit);
 }
 
 /** Partially paid invoices past their expiry that staff have not been told about yet. */
-export function partiallyPaidPastExpiry(db: Db, now: string, afterId: number, limit: number): { id: number }[] {
-  return sql<[string, number, number], { id: number }>(db, `SELECT id FROM invoices WHERE status = 'partially_paid' AND expires_at <= ? AND expiry_held_at IS NULL AND id > ? ORDER BY id LIMIT ?`).all(now, afterId, limit);
+export function partiallyPaidPastExpiry(db: Db, now: string, limit: number): { id: number }[] {
+  return sql<[string, number], { id: number }>(db, `SELECT id FROM invoices WHERE status = 'partially_paid' AND expires_at <= ? AND expiry_held_at IS NULL ORDER BY expires_at LIMIT ?`).all(now, limit);
 }
 
 export function markExpiryHeld(db: Db, id: number, at: string): boolean {
@@ -122,12 +122,24 @@ export function countHeldPastExpiry(db: Db): number {
   return (sql(db, "SELECT COUNT(*) AS n FROM invoices WHERE expiry_held_at IS NOT NULL AND status = 'partially_paid'").get() as { n: number }).n;
 }
 
-/** Unpaid, unexpired invoices due between two dates: the candidates for a reminder. */
-export function reminderCandidates(db: Db, fromDue: string, toDue: string, now: string, afterId: number, limit: number): { id: number; issueDate: string; dueDate: string }[] {
-  return sql<[string, string, string, number, number], { id: number; issueDate: string; dueDate: string }>(
+export interface ReminderCandidate {
+  id: number;
+  status: 'awaiting_payment' | 'partially_paid';
+  issueDate: string;
+  dueDate: string;
+}
+
+/**
+ * Unpaid, unexpired invoices due between two dates: the candidates for a reminder, in
+ * (status, due date, id) order after `after`, so each batch reads the (status, due_date) index
+ * from where the last one stopped.
+ */
+export function reminderCandidates(db: Db, fromDue: string, toDue: string, now: string, after: ReminderCandidate | undefined, limit: number): ReminderCandidate[] {
+  return sql<[Record<string, unknown>], ReminderCandidate>(
     db,
-    `SELECT id, issue_date AS issueDate, due_date AS dueDate FROM invoices
-     WHERE status IN ('awaiting_payment', 'partially_paid') AND due_date BETWEEN ? AND ? AND expires_at > ? AND id > ?
-     ORDER BY id LIMIT ?`,
-  ).all(fromDue, toDue, now, afterId, limit);
+    `SELECT id, status, issue_date AS issueDate, due_date AS dueDate FROM invoices
+     WHERE status IN ('awaiting_payment', 'partially_paid') AND due_date BETWEEN @fromDue AND @toDue AND expires_at > @now
+       AND (status, due_date, id) > (@status, @dueDate, @id)
+     ORDER BY status, due_date, id LIMIT @limit`,
+  ).all({ fromDue, toDue, now, status: after?.status ?? '', dueDate: after?.dueDate ?? '', id: after?.id ?? 0, limit });
 }

@@ -6,8 +6,8 @@ export interface OutboxMessage {
   invoiceId: number | null;
   toAddress: string;
   subject: string;
-  html: string;
-  text: string;
+  /** What the templates need besides the invoice (e.g. the amount just received). */
+  contextJson: string;
   attachInvoicePdf: number;
   status: 'pending' | 'sent' | 'failed';
   attempts: number;
@@ -17,7 +17,7 @@ export interface OutboxMessage {
   sentAt: string | null;
 }
 
-const COLUMNS = `id, kind, invoice_id AS invoiceId, to_address AS toAddress, subject, html, text, attach_invoice_pdf AS attachInvoicePdf,
+const COLUMNS = `id, kind, invoice_id AS invoiceId, to_address AS toAddress, subject, context_json AS contextJson, attach_invoice_pdf AS attachInvoicePdf,
   status, attempts, next_attempt_at AS nextAttemptAt, last_error AS lastError, created_at AS createdAt, sent_at AS sentAt`;
 
 export interface NewOutboxMessage {
@@ -27,17 +27,25 @@ export interface NewOutboxMessage {
   dedupeKey?: string | null;
   toAddress: string;
   subject: string;
-  html: string;
-  text: string;
+  context: Record<string, unknown>;
   attachInvoicePdf: boolean;
   createdAt: string;
 }
 
 /** Returns the new id, or null when an email with the same dedupe key already exists. */
 export function enqueueEmail(db: Db, m: NewOutboxMessage): number | null {
-  const result = sql(db, `INSERT INTO outbox (kind, invoice_id, dedupe_key, to_address, subject, html, text, attach_invoice_pdf, next_attempt_at, created_at)
-    VALUES (@kind, @invoiceId, @dedupeKey, @toAddress, @subject, @html, @text, @attach, @createdAt, @createdAt)
-    ON CONFLICT (dedupe_key) DO NOTHING`).run({ ...m, dedupeKey: m.dedupeKey ?? null, attach: m.attachInvoicePdf ? 1 : 0 });
+  const result = sql(db, `INSERT INTO outbox (kind, invoice_id, dedupe_key, to_address, subject, context_json, attach_invoice_pdf, next_attempt_at, created_at)
+    VALUES (@kind, @invoiceId, @dedupeKey, @toAddress, @subject, @contextJson, @attach, @createdAt, @createdAt)
+    ON CONFLICT (dedupe_key) DO NOTHING`).run({
+    kind: m.kind,
+    invoiceId: m.invoiceId,
+    dedupeKey: m.dedupeKey ?? null,
+    toAddress: m.toAddress,
+    subject: m.subject,
+    contextJson: JSON.stringify(m.context),
+    attach: m.attachInvoicePdf ? 1 : 0,
+    createdAt: m.createdAt,
+  });
   return result.changes === 1 ? Number(result.lastInsertRowid) : null;
 }
 

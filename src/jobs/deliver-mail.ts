@@ -1,5 +1,6 @@
 import { addSeconds, toDbTime } from '../clock.js';
 import { isPermanentMailError } from '../clients/mailer.js';
+import { renderQueuedEmail } from '../commands/emails.js';
 import { ensureInvoicePdf } from '../commands/invoice-pdf.js';
 import { appendAudit } from '../db/audit.js';
 import { writeTransaction } from '../db/connection.js';
@@ -40,7 +41,8 @@ async function deliverOne(deps: Deps, owner: string, message: OutboxMessage): Pr
       const invoice = findInvoiceById(db, message.invoiceId)!;
       attachments.push({ filename: `${invoice.number}.pdf`, content: await ensureInvoicePdf(deps, invoice), contentType: 'application/pdf' });
     }
-    await deps.mailer.send({ to: message.toAddress, subject: message.subject, html: message.html, text: message.text, attachments, messageId });
+    const email = renderQueuedEmail(deps, message);
+    await deps.mailer.send({ to: message.toAddress, ...email, attachments, messageId });
   } catch (error) {
     const reason = (error as Error).message?.slice(0, 500) ?? String(error);
     const attempts = message.attempts + 1;

@@ -15,10 +15,11 @@ import { inBatches, type JobContext, type JobCounts } from './job.js';
 export async function expireInvoices(deps: Deps, context: JobContext): Promise<JobCounts> {
   const { db } = deps;
   const now = toDbTime(deps.clock.now());
-  const expired = await inBatches(
+  const expired = await inBatches<{ id: number }>(
     deps,
     context,
-    (afterId, limit) => invoicesToExpire(db, now, afterId, limit),
+    // Each expired invoice leaves this query's result, so no cursor is needed.
+    (_after, limit) => invoicesToExpire(db, now, limit),
     ({ id }) => {
       // Conditional on the status: a payment recorded a moment ago wins.
       if (!transitionInvoice(db, id, ['awaiting_payment'], 'expired', now, { expired_at: now })) return;
@@ -27,10 +28,10 @@ export async function expireInvoices(deps: Deps, context: JobContext): Promise<J
       queueLearnerEmail(deps, invoice, 'expired', { at: now, dedupeKey: `expired:${id}` });
     },
   );
-  const held = await inBatches(
+  const held = await inBatches<{ id: number }>(
     deps,
     context,
-    (afterId, limit) => partiallyPaidPastExpiry(db, now, afterId, limit),
+    (_after, limit) => partiallyPaidPastExpiry(db, now, limit),
     ({ id }) => {
       if (!markExpiryHeld(db, id, now)) return;
       const invoice = findInvoiceById(db, id)!;

@@ -31,29 +31,31 @@ export const BATCH_BUDGET_MS = 10;
 
 /**
  * Works through rows in short write transactions. Each batch fetches up to `limit` rows after the
- * cursor, handles them until the time budget is spent, commits, and yields to the event loop, so
- * the web server keeps answering and a crash loses at most one uncommitted batch (which the next
- * run does again: every handler is idempotent).
+ * last one handled (`fetch` gets that row, or undefined at first, and must read an index in the
+ * same order, so each batch costs its own size, not the whole table's), handles them until the
+ * time budget is spent, commits, and yields to the event loop, so the web server keeps answering
+ * and a crash loses at most one uncommitted batch (which the next run does again: every handler
+ * is idempotent). Queries whose handled rows leave the result may ignore the cursor.
  */
-export async function inBatches<Row extends { id: number }>(
+export async function inBatches<Row>(
   deps: Pick<Deps, 'db'>,
   context: JobContext,
-  fetch: (afterId: number, limit: number) => Row[],
+  fetch: (after: Row | undefined, limit: number) => Row[],
   handle: (row: Row) => void,
   options: { limit?: number; budgetMs?: number } = {},
 ): Promise<number> {
-  const limit = options.limit ?? 500;
+  const limit = options.limit ?? 200;
   const budget = options.budgetMs ?? BATCH_BUDGET_MS;
-  let afterId = 0;
+  let after: Row | undefined;
   let handled = 0;
   while (!context.stopping()) {
     const batch = writeTransaction(deps.db, () => {
       const started = performance.now();
-      const rows = fetch(afterId, limit);
+      const rows = fetch(after, limit);
       let count = 0;
       for (const row of rows) {
         handle(row);
-        afterId = row.id;
+        after = row;
         count++;
         if (performance.now() - started > budget) break;
       }

@@ -6,7 +6,7 @@
  */
 import { addCalendarDays, calendarDate, daysBetween, toDbTime } from '../clock.js';
 import { queueLearnerEmail } from '../commands/emails.js';
-import { findInvoiceById, reminderCandidates } from '../db/invoices.js';
+import { findInvoiceById, reminderCandidates, type ReminderCandidate } from '../db/invoices.js';
 import type { Deps } from '../deps.js';
 import { inBatches, type JobContext, type JobCounts } from './job.js';
 
@@ -30,10 +30,10 @@ export async function sendReminders(deps: Deps, context: JobContext): Promise<Jo
   if (days.length === 0) return { queued: 0 };
   const lastDue = addCalendarDays(today, Math.max(...days));
   let queued = 0;
-  const considered = await inBatches(
+  const considered = await inBatches<ReminderCandidate>(
     deps,
     context,
-    (afterId, limit) => reminderCandidates(db, today, lastDue, now, afterId, limit),
+    (after, limit) => reminderCandidates(db, today, lastDue, now, after, limit),
     (row) => {
       const daysBefore = reminderDue(days, row.issueDate, row.dueDate, today);
       if (daysBefore === undefined) return;

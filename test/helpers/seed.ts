@@ -4,11 +4,14 @@ import { writeTransaction } from '../../src/db/connection.js';
 import { insertInvoice, nextInvoiceSeq } from '../../src/db/invoices.js';
 import { mod97CheckDigits } from '../../src/domain/iban.js';
 import { formatInvoiceNumber } from '../../src/domain/invoice.js';
-import type { TestPortal } from './portal.js';
+import type { Deps } from '../../src/deps.js';
 
-/** Inserts `count` awaiting-payment invoices directly (fast), issued at the portal clock's now. */
-export function seedInvoices(t: TestPortal, count: number, overrides: { dueDays?: number; expiryDays?: number; email?: (i: number) => string } = {}): number[] {
-  const { db, config, clock } = t.portal.deps;
+/**
+ * Inserts `count` awaiting-payment invoices directly (fast), issued at the clock's now. Used by
+ * the job tests and by bench/jobs.bench.ts.
+ */
+export function seedInvoices(deps: Pick<Deps, 'db' | 'config' | 'clock'>, count: number, overrides: { dueDays?: number; expiryDays?: number; email?: (i: number) => string } = {}): number[] {
+  const { db, config, clock } = deps;
   const now = clock.now();
   const issueDate = calendarDate(now, config.timeZone);
   return writeTransaction(db, () => {

@@ -329,7 +329,7 @@ describe('when OpenLearning does not enrol', () => {
       db.prepare('SELECT * FROM enrolment_attempts').all(),
       db.prepare('SELECT * FROM enrolment_jobs').all(),
       db.prepare('SELECT * FROM audit_log').all(),
-      db.prepare('SELECT subject, html, text, last_error FROM outbox').all(),
+      db.prepare('SELECT subject, context_json, last_error FROM outbox').all(),
     ]);
     expect(stored).toContain('[redacted]');
     expect(stored).not.toContain(TEST_API_KEY);

@@ -37,8 +37,8 @@ function statusOf(t: TestPortal, id: number): string {
   return (t.portal.deps.db.prepare('SELECT status FROM invoices WHERE id = ?').get(id) as { status: string }).status;
 }
 
-function emailsOfKind(t: TestPortal, kind: string): { invoiceId: number; subject: string; text: string }[] {
-  return t.portal.deps.db.prepare('SELECT invoice_id AS invoiceId, subject, text FROM outbox WHERE kind = ? ORDER BY id').all(kind) as { invoiceId: number; subject: string; text: string }[];
+function emailsOfKind(t: TestPortal, kind: string): { invoiceId: number; subject: string }[] {
+  return t.portal.deps.db.prepare('SELECT invoice_id AS invoiceId, subject FROM outbox WHERE kind = ? ORDER BY id').all(kind) as { invoiceId: number; subject: string }[];
 }
 
 async function issueViaHttp(t: TestPortal, sub: string, email: string) {
@@ -107,7 +107,7 @@ describe('expire-invoices', () => {
       },
     };
     const t = await portal({ overrides: { views: crashing } });
-    const ids = seedInvoices(t, 60);
+    const ids = seedInvoices(t.portal.deps, 60);
     t.clock.advanceDays(31);
     await expect(t.portal.runner.run('expire-invoices')).rejects.toThrow(/simulated crash/);
     const expiredAfterCrash = ids.filter((id) => statusOf(t, id) === 'expired');
@@ -129,7 +129,7 @@ describe('expire-invoices', () => {
     const clock = new FakeClock();
     const a = await portal({ dataDir, clock });
     const b = await portal({ dataDir, clock });
-    seedInvoices(a, 120, { email: (i) => `twice${i}@example.com` });
+    seedInvoices(a.portal.deps, 120, { email: (i) => `twice${i}@example.com` });
     clock.advanceDays(31);
     const runs = await Promise.all([a.portal.runner.run('expire-invoices'), b.portal.runner.run('expire-invoices'), a.portal.runner.run('expire-invoices')]);
     expect(runs.reduce((sum, r) => sum + (r.counts.expired ?? 0), 0)).toBe(120);
@@ -143,7 +143,7 @@ describe('expire-invoices', () => {
 
   test('the web server keeps answering while the job works through thousands of rows', async () => {
     const t = await portal();
-    seedInvoices(t, 5000);
+    seedInvoices(t.portal.deps, 5000);
     t.clock.advanceDays(31);
     let finished = false;
     const job = t.portal.runner.run('expire-invoices').then((run) => {
@@ -163,7 +163,7 @@ describe('expire-invoices', () => {
 
   test('stopping (SIGTERM) lets the running batch finish and the next run carries on', async () => {
     const t = await portal();
-    const ids = seedInvoices(t, 3000);
+    const ids = seedInvoices(t.portal.deps, 3000);
     t.clock.advanceDays(31);
     const run = t.portal.runner.run('expire-invoices');
     await new Promise((resolve) => setTimeout(resolve, 30));
@@ -277,7 +277,7 @@ describe('backup', () => {
 describe('job runs', () => {
   test('each run is recorded with its counts, and an in-process rerun while running is skipped', async () => {
     const t = await portal();
-    seedInvoices(t, 50);
+    seedInvoices(t.portal.deps, 50);
     t.clock.advanceDays(31);
     const [first, second] = await Promise.all([t.portal.runner.run('expire-invoices'), t.portal.runner.run('expire-invoices')]);
     expect(first.counts.expired).toBe(50);

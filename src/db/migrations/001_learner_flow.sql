@@ -83,7 +83,8 @@ CREATE INDEX invoices_status_expiry ON invoices (status, expires_at);
 CREATE INDEX invoices_status_due ON invoices (status, due_date);
 
 -- Emails are written here in the same transaction as the change they announce, then delivered
--- by a worker with retries: an SMTP outage delays mail, it never loses it.
+-- by a worker with retries: an SMTP outage delays mail, it never loses it. A row is small (kind,
+-- recipient, subject, a little context); the body is rendered from the templates when it is sent.
 CREATE TABLE outbox (
   id INTEGER PRIMARY KEY,
   kind TEXT NOT NULL,
@@ -91,8 +92,7 @@ CREATE TABLE outbox (
   dedupe_key TEXT UNIQUE,
   to_address TEXT NOT NULL,
   subject TEXT NOT NULL,
-  html TEXT NOT NULL,
-  text TEXT NOT NULL,
+  context_json TEXT NOT NULL DEFAULT '{}',
   attach_invoice_pdf INTEGER NOT NULL DEFAULT 0,
   status TEXT NOT NULL DEFAULT 'pending' CHECK (status IN ('pending', 'sent', 'failed')),
   attempts INTEGER NOT NULL DEFAULT 0,
