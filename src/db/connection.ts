@@ -62,3 +62,8 @@ export function claimDue<R>(db: Db, table: 'outbox' | 'enrolment_jobs', columns:
      RETURNING ${columns}`,
   ).all(claim.leaseUntil, claim.owner, claim.now, claim.now, claim.limit);
 }
+
+/** PRAGMA optimize: lets SQLite run ANALYZE where its statistics are stale (bounded, fast). */
+export function optimizeDatabase(db: Db): void {
+  db.pragma('optimize');
+}

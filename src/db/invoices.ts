@@ -13,9 +13,13 @@ export const INVOICE_COLUMNS = `invoices.id, seq, number, access_token AS access
 
 export type InvoiceRow = Omit<Invoice, 'issuer' | 'taxInclusive'> & { issuerJson: string; taxInclusive: number };
 
+/** Turns a row into an Invoice in place: copying 40 fields per row was most of a list page's time. */
 export function toInvoice(row: InvoiceRow): Invoice {
-  const { issuerJson, taxInclusive, ...rest } = row;
-  return { ...rest, taxInclusive: taxInclusive === 1, issuer: JSON.parse(issuerJson) as Issuer };
+  const invoice = row as unknown as Invoice & { issuerJson?: string };
+  invoice.issuer = JSON.parse(row.issuerJson) as Issuer;
+  invoice.taxInclusive = (row.taxInclusive as unknown) === 1;
+  invoice.issuerJson = undefined;
+  return invoice;
 }
 
 function one(row: InvoiceRow | undefined): Invoice | undefined {

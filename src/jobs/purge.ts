@@ -6,7 +6,7 @@
  */
 import { addDays, addSeconds, toDbTime } from '../clock.js';
 import { CLOCK_TOLERANCE_SECONDS } from '../clients/openlearning-token.js';
-import { writeTransaction } from '../db/connection.js';
+import { optimizeDatabase, writeTransaction } from '../db/connection.js';
 import { purgeJobRuns } from '../db/jobs.js';
 import { purgeAbandonedRequests, purgeUsedTokens } from '../db/requests.js';
 import { purgeSessions, purgeSignInFailures } from '../db/staff.js';
@@ -31,11 +31,14 @@ export async function purge(deps: Deps, context: JobContext): Promise<JobCounts>
   const now = deps.clock.now();
   // A token is refused as expired once exp + tolerance has passed; keep its jti a little longer.
   const tokensBefore = toDbTime(addSeconds(now, -2 * CLOCK_TOLERANCE_SECONDS));
-  return {
+  const counts = {
     usedTokens: await drain(deps, context, (limit) => purgeUsedTokens(deps.db, tokensBefore, limit)),
     abandonedRequests: await drain(deps, context, (limit) => purgeAbandonedRequests(deps.db, toDbTime(now), limit)),
     sessions: await drain(deps, context, (limit) => purgeSessions(deps.db, toDbTime(addDays(now, -1)), limit)),
     signInFailures: await drain(deps, context, (limit) => purgeSignInFailures(deps.db, toDbTime(addDays(now, -1)), limit)),
     jobRuns: await drain(deps, context, (limit) => purgeJobRuns(deps.db, toDbTime(addDays(now, -90)), limit)),
   };
+  // SQLite's advice for long-lived databases: refresh the planner's statistics now and then.
+  optimizeDatabase(deps.db);
+  return counts;
 }
