@@ -20,9 +20,15 @@ export function addDays(date: Date, days: number): Date {
 
 /** The calendar date (YYYY-MM-DD) of an instant in an IANA time zone. */
 export function calendarDate(date: Date, timeZone: string): string {
-  // en-CA formats as YYYY-MM-DD.
-  return new Intl.DateTimeFormat('en-CA', { timeZone, year: 'numeric', month: '2-digit', day: '2-digit' }).format(date);
+  let format = calendarFormats.get(timeZone);
+  if (!format) {
+    // en-CA formats as YYYY-MM-DD.
+    format = new Intl.DateTimeFormat('en-CA', { timeZone, year: 'numeric', month: '2-digit', day: '2-digit' });
+    calendarFormats.set(timeZone, format);
+  }
+  return format.format(date);
 }
+const calendarFormats = new Map<string, Intl.DateTimeFormat>();
 
 /** Adds whole days to a YYYY-MM-DD calendar date (no time zone involved). */
 export function addCalendarDays(isoDate: string, days: number): string {

@@ -23,18 +23,34 @@ export interface ViewOptions {
   watch?: boolean;
 }
 
-/** Shared by pages, emails and the CSV export so a date or an amount reads the same everywhere. */
+// Intl formatters are costly to build and cheap to use: one per kind and time zone.
+const dateFormats = new Map<string, Intl.DateTimeFormat>();
+function dateFormat(kind: 'date' | 'datetime', timeZone: string): Intl.DateTimeFormat {
+  const key = `${kind}|${timeZone}`;
+  let format = dateFormats.get(key);
+  if (!format) {
+    format = new Intl.DateTimeFormat(
+      'en-GB',
+      kind === 'date'
+        ? { day: 'numeric', month: 'short', year: 'numeric', timeZone }
+        : { day: 'numeric', month: 'short', year: 'numeric', hour: '2-digit', minute: '2-digit', timeZone, timeZoneName: 'short' },
+    );
+    dateFormats.set(key, format);
+  }
+  return format;
+}
+
+/** Shared by pages, emails and the PDF so a date reads the same everywhere. */
 export function formatDate(value: string | Date | null | undefined, timeZone: string): string {
   if (!value) return '';
   // Calendar dates (YYYY-MM-DD) have no time zone: format them as they are.
-  const date = typeof value === 'string' && /^\d{4}-\d{2}-\d{2}$/.test(value) ? new Date(`${value}T12:00:00Z`) : new Date(value);
-  const zone = typeof value === 'string' && /^\d{4}-\d{2}-\d{2}$/.test(value) ? 'UTC' : timeZone;
-  return new Intl.DateTimeFormat('en-GB', { day: 'numeric', month: 'short', year: 'numeric', timeZone: zone }).format(date);
+  if (typeof value === 'string' && /^\d{4}-\d{2}-\d{2}$/.test(value)) return dateFormat('date', 'UTC').format(new Date(`${value}T12:00:00Z`));
+  return dateFormat('date', timeZone).format(new Date(value));
 }
 
 export function formatDateTime(value: string | Date | null | undefined, timeZone: string): string {
   if (!value) return '';
-  return new Intl.DateTimeFormat('en-GB', { day: 'numeric', month: 'short', year: 'numeric', hour: '2-digit', minute: '2-digit', timeZone, timeZoneName: 'short' }).format(new Date(value));
+  return dateFormat('datetime', timeZone).format(new Date(value));
 }
 
 export function createViews(options: ViewOptions): Views {

@@ -54,7 +54,12 @@ export function isCountryCode(code: string): boolean {
  */
 export function countryName(code: string, locale = 'en'): string {
   if (!isCountryCode(code)) throw new Error(`Unknown ISO 3166-1 country code: ${JSON.stringify(code)}`);
-  return new Intl.DisplayNames(locale, { type: 'region', fallback: 'code' }).of(code) ?? code;
+  let names = displayNames.get(locale);
+  if (!names) {
+    names = new Intl.DisplayNames(locale, { type: 'region', fallback: 'code' });
+    displayNames.set(locale, names);
+  }
+  return names.of(code) ?? code;
 }
 
 /** Every country as a select option, sorted by its name the way readers of `locale` expect. */
@@ -70,3 +75,5 @@ export function countryOptions(locale = 'en'): readonly { code: string; name: st
   return options;
 }
 const optionsByLocale = new Map<string, readonly { code: string; name: string }[]>();
+
+const displayNames = new Map<string, Intl.DisplayNames>();

@@ -86,18 +86,24 @@ export function minorToDecimalString(minor: number, currency: string): string {
   return `${sign}${digits.slice(0, splitAt)}.${digits.slice(splitAt)}`;
 }
 
+const formatters = new Map<string, Intl.NumberFormat>();
+
 function formatDecimal(minor: number, currency: string, locale: string, withCode: boolean): string {
   const minorUnits = requireMinorUnits(currency);
   const decimal = minorToDecimalString(minor, currency);
-  const style: Intl.NumberFormatOptions = withCode
-    ? { style: 'currency', currency, currencyDisplay: 'code' }
-    : { style: 'decimal' };
-  const formatter = new Intl.NumberFormat(locale, {
-    ...style,
-    // Our (ISO) digits, not CLDR's: HUF 1000.00 must show its cents like the invoice total.
-    minimumFractionDigits: minorUnits,
-    maximumFractionDigits: minorUnits,
-  });
+  // Building an Intl.NumberFormat costs far more than using one: keep one per currency and style.
+  const key = `${locale}|${currency}|${withCode}`;
+  let formatter = formatters.get(key);
+  if (!formatter) {
+    const style: Intl.NumberFormatOptions = withCode ? { style: 'currency', currency, currencyDisplay: 'code' } : { style: 'decimal' };
+    formatter = new Intl.NumberFormat(locale, {
+      ...style,
+      // Our (ISO) digits, not CLDR's: HUF 1000.00 must show its cents like the invoice total.
+      minimumFractionDigits: minorUnits,
+      maximumFractionDigits: minorUnits,
+    });
+    formatters.set(key, formatter);
+  }
   // Intl formats a decimal string exactly; a Number would lose digits above 2^53 / 10^n.
   return formatter.format(decimal as `${number}`);
 }
