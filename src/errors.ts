@@ -70,7 +70,3 @@ export class AppError extends Error {
     return ERROR_CATALOGUE[this.id];
   }
 }
-
-export function isAppError(error: unknown): error is AppError {
-  return error instanceof AppError;
-}

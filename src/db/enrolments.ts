@@ -59,10 +59,6 @@ export function updateEnrolmentJob(
     WHERE id = @id AND (@owner IS NULL OR locked_by = @owner)`).run({ id, owner, nextAttemptAt: change.nextAttemptAt ?? null, ...change });
 }
 
-export function releaseEnrolmentJob(db: Db, id: number, owner: string): void {
-  sql(db, 'UPDATE enrolment_jobs SET locked_until = NULL, locked_by = NULL WHERE id = ? AND locked_by = ?').run(id, owner);
-}
-
 export function startEnrolmentAttempt(db: Db, jobId: number, invoiceId: number, at: string): number {
   return Number(sql(db, 'INSERT INTO enrolment_attempts (job_id, invoice_id, started_at) VALUES (?, ?, ?)').run(jobId, invoiceId, at).lastInsertRowid);
 }

@@ -34,14 +34,6 @@ export function findInvoiceByAccessToken(db: Db, token: string): Invoice | undef
   return one(sql<[string], InvoiceRow>(db, `SELECT ${INVOICE_COLUMNS} FROM invoices WHERE access_token = ?`).get(token));
 }
 
-export function findInvoiceByNumber(db: Db, number: string): Invoice | undefined {
-  return one(sql<[string], InvoiceRow>(db, `SELECT ${INVOICE_COLUMNS} FROM invoices WHERE number = ? COLLATE NOCASE`).get(number));
-}
-
-export function findInvoiceByReference(db: Db, reference: string): Invoice | undefined {
-  return one(sql<[string], InvoiceRow>(db, `SELECT ${INVOICE_COLUMNS} FROM invoices WHERE payment_reference = ?`).get(reference));
-}
-
 /** The learner's newest invoice for this class that is still alive (not expired or cancelled). */
 export function findLiveInvoiceForLearnerClass(db: Db, olUserId: string, classId: string): Invoice | undefined {
   return one(

@@ -75,7 +75,3 @@ export function lastEmailForInvoice(db: Db, invoiceId: number, kind: string): Ou
 export function emailsForInvoice(db: Db, invoiceId: number): OutboxMessage[] {
   return sql<[number], OutboxMessage>(db, `SELECT ${COLUMNS} FROM outbox WHERE invoice_id = ? ORDER BY id`).all(invoiceId);
 }
-
-export function nextPendingEmailAt(db: Db): string | undefined {
-  return (sql(db, `SELECT MIN(next_attempt_at) AS at FROM outbox WHERE status = 'pending'`).get() as { at: string | null }).at ?? undefined;
-}

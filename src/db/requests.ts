@@ -53,7 +53,3 @@ export function purgeAbandonedRequests(db: Db, expiredBefore: string, limit: num
   return sql(db, `DELETE FROM enrolment_requests WHERE id IN (
       SELECT id FROM enrolment_requests WHERE invoice_id IS NULL AND expires_at < ? LIMIT ?)`).run(expiredBefore, limit).changes;
 }
-
-export function countTableRows(db: Db, table: 'used_tokens' | 'enrolment_requests' | 'invoices' | 'outbox' | 'audit_log'): number {
-  return (sql(db, `SELECT COUNT(*) AS n FROM ${table}`).get() as { n: number }).n;
-}

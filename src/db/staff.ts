@@ -55,10 +55,6 @@ export function setStaffDisabled(db: Db, id: number, disabledAt: string | null):
   sql(db, 'UPDATE staff SET disabled_at = ? WHERE id = ?').run(disabledAt, id);
 }
 
-export function setStaffRole(db: Db, id: number, role: Role): void {
-  sql(db, 'UPDATE staff SET role = ? WHERE id = ?').run(role, id);
-}
-
 export function recordSignIn(db: Db, id: number, at: string): void {
   sql(db, 'UPDATE staff SET last_sign_in_at = ? WHERE id = ?').run(at, id);
 }

@@ -17,9 +17,6 @@ export const STATUS_LABELS: Record<InvoiceStatus, string> = {
 /** Statuses in which the learner still owes money and may pay. */
 export const UNPAID_STATUSES: readonly InvoiceStatus[] = ['awaiting_payment', 'partially_paid'];
 
-/** Statuses that block a second invoice for the same learner and class. */
-export const LIVE_STATUSES: readonly InvoiceStatus[] = ['awaiting_payment', 'partially_paid', 'paid', 'enrolment_failed', 'enrolled'];
-
 export interface Issuer {
   sandbox: boolean;
   seller: { name: string; address: string; taxId: string | null; taxIdLabel: string };
