@@ -146,18 +146,18 @@ export function learnerRoutes(deps: Deps): Router {
   router.post('invoice-resend', '/i/:token/resend', function resendInvoice(ctx) {
     const invoice = loadInvoice(ctx.params.token!);
     const now = clock.now();
-    if (isUnpaid(invoice.status)) {
-      const last = lastEmailForInvoice(db, invoice.id, 'invoice');
-      if (last && now.getTime() - Date.parse(last.createdAt) < RESEND_INTERVAL_MS) {
-        throw new AppError('invoice.resend_too_soon', `invoice ${invoice.number} emailed at ${last.createdAt}`, { backUrl: invoiceLinks('', invoice).status });
-      }
-      writeTransaction(db, () => {
-        queueLearnerEmail(deps, invoice, 'invoice', { at: toDbTime(now) });
-        appendAudit(db, { at: toDbTime(now), actor: 'learner', actorLabel: invoice.buyerEmail, action: 'invoice.resend_requested', invoiceId: invoice.id, summary: 'Learner asked for the invoice email again' });
-      });
-      deps.background.kick('deliver-mail');
-    }
     ctx.status = 303;
+    // Only an unpaid invoice is worth sending again; for any other the page already says why.
+    if (!isUnpaid(invoice.status)) return ctx.redirect(invoiceLinks(config.publicUrl, invoice).status);
+    const last = lastEmailForInvoice(db, invoice.id, 'invoice');
+    if (last && now.getTime() - Date.parse(last.createdAt) < RESEND_INTERVAL_MS) {
+      throw new AppError('invoice.resend_too_soon', `invoice ${invoice.number} emailed at ${last.createdAt}`, { backUrl: invoiceLinks('', invoice).status });
+    }
+    writeTransaction(db, () => {
+      queueLearnerEmail(deps, invoice, 'invoice', { at: toDbTime(now) });
+      appendAudit(db, { at: toDbTime(now), actor: 'learner', actorLabel: invoice.buyerEmail, action: 'invoice.resend_requested', invoiceId: invoice.id, summary: 'Learner asked for the invoice email again' });
+    });
+    deps.background.kick('deliver-mail');
     ctx.redirect(`${invoiceLinks(config.publicUrl, invoice).status}?resent=1`);
   });
 

@@ -114,6 +114,11 @@ describe('from payment to enrolment to the learner’s email', () => {
     const statusPage = pageText(await (await t.get(invoice.statusPath)).text());
     expect(statusPage).toContain('Status: Enrolled');
     expect(statusPage).toContain('Go to the course');
+    expect(statusPage).not.toContain('Email the invoice to me again');
+    // A paid invoice is not sent again, even if asked.
+    const resend = await t.post(`${invoice.statusPath}/resend`, {});
+    expect(resend.headers.get('location')).toBe(`${t.url}${invoice.statusPath}`);
+    expect(t.portal.deps.db.prepare("SELECT COUNT(*) AS n FROM outbox WHERE invoice_id = ? AND kind = 'invoice'").get(invoice.id)).toEqual({ n: 1 });
 
     const timeline = pageText(await (await staff.get(`/admin/invoices/${invoice.id}`)).text());
     for (const entry of [
