@@ -24,7 +24,11 @@ COPY src ./src
 # needs the dev dependencies (TypeScript); prune removes them afterwards.
 RUN --mount=type=cache,target=/root/.npm \
     npm ci --no-audit --no-fund \
- && npm prune --omit=dev --no-audit --no-fund
+ && npm prune --omit=dev --no-audit --no-fund \
+ && find node_modules/@expo-google-fonts -mindepth 2 -maxdepth 2 -type d \
+      ! -name '400Regular' ! -name '700Bold' -exec rm -rf {} +
+# The PDF uses only the regular and bold weights (src/clients/pdf/fonts.ts); the font packages
+# ship nine weights each, so the others (about 200 MB) are left out of the image.
 
 # ---- runtime: only what runs ----------------------------------------------------------------
 FROM ${NODE_IMAGE}
