@@ -111,7 +111,6 @@ export function learnerRoutes(deps: Deps): Router {
   });
 
   function invoicePage(ctx: Context, invoice: Invoice, extra: Record<string, unknown>) {
-    const lastInvoiceEmail = lastEmailForInvoice(db, invoice.id, 'invoice');
     render(ctx, 'learner/invoice.njk', {
       title: `Invoice ${invoice.number}`,
       invoice,
@@ -120,7 +119,6 @@ export function learnerRoutes(deps: Deps): Router {
       unpaid: isUnpaid(invoice.status),
       bank: invoice.issuer.bank,
       seller: invoice.issuer.seller,
-      emailStatus: lastInvoiceEmail?.status,
       ...extra,
     });
   }
