@@ -105,14 +105,26 @@ export function compare(baseline: () => unknown, subject: () => unknown, options
   }
   // Size the baseline batch and estimate the case so the run count fits the budget.
   let batch = 1;
-  while (batch < 1 << 16 && time(() => { for (let i = 0; i < batch; i++) baseline(); }) < 0.2) batch *= 2;
+  while (
+    batch < 1 << 16 &&
+    time(() => {
+      for (let i = 0; i < batch; i++) baseline();
+    }) < 0.2
+  )
+    batch *= 2;
   const estimate = Math.max(time(subject), 0.001);
-  const baselineEstimate = time(() => { for (let i = 0; i < batch; i++) baseline(); });
+  const baselineEstimate = time(() => {
+    for (let i = 0; i < batch; i++) baseline();
+  });
   const runs = Math.max(minRuns, Math.min(maxRuns, Math.floor(budgetMs / (estimate + baselineEstimate))));
   const subjectSamples: number[] = [];
   const baselineSamples: number[] = [];
   for (let r = 0; r < runs; r++) {
-    baselineSamples.push(time(() => { for (let i = 0; i < batch; i++) baseline(); }) / batch);
+    baselineSamples.push(
+      time(() => {
+        for (let i = 0; i < batch; i++) baseline();
+      }) / batch,
+    );
     subjectSamples.push(time(subject));
   }
   const s = stats(subjectSamples);
@@ -149,7 +161,15 @@ function formatRatio(ratio: number): string {
 /** A plain-text table, fixed width, for a terminal or a CI log. */
 export function formatTable(result: BenchResult): string {
   const header = ['case', 'median ms', 'p95 ms', 'baseline ms', 'ratio', 'runs', 'note'];
-  const lines = result.rows.map((r) => [r.case, formatMs(r.medianMs), formatMs(r.p95Ms), formatMs(r.baselineMs), formatRatio(r.ratio), String(r.runs), r.note ?? '']);
+  const lines = result.rows.map((r) => [
+    r.case,
+    formatMs(r.medianMs),
+    formatMs(r.p95Ms),
+    formatMs(r.baselineMs),
+    formatRatio(r.ratio),
+    String(r.runs),
+    r.note ?? '',
+  ]);
   const widths = header.map((h, i) => Math.max(h.length, ...lines.map((l) => [...(l[i] ?? '')].length)));
   const numeric = new Set([1, 2, 3, 4, 5]);
   const pad = (cells: string[]) =>

@@ -31,7 +31,11 @@ export function referenceIds(db: Db, query: Query): { ids: number[]; referenceTy
   }
   const q = query.q?.trim().slice(0, 200);
   if (q) {
-    const matches = ['SELECT id FROM invoices WHERE number = @q COLLATE NOCASE', 'SELECT id FROM invoices WHERE ol_user_id = @q', 'SELECT id FROM invoices WHERE buyer_email = @q COLLATE NOCASE'];
+    const matches = [
+      'SELECT id FROM invoices WHERE number = @q COLLATE NOCASE',
+      'SELECT id FROM invoices WHERE ol_user_id = @q',
+      'SELECT id FROM invoices WHERE buyer_email = @q COLLATE NOCASE',
+    ];
     params.q = q;
     const reference = normalizeReferenceInput(q);
     if (reference?.kind === 'reference') {
@@ -49,7 +53,9 @@ export function referenceIds(db: Db, query: Query): { ids: number[]; referenceTy
       matches.push('SELECT rowid AS id FROM invoices_fts WHERE invoices_fts MATCH @fts');
       params.fts = `"${q.replace(/"/g, '""')}"`;
     } else {
-      matches.push(`SELECT id FROM invoices WHERE buyer_name LIKE @like ESCAPE '\\' OR buyer_organisation LIKE @like ESCAPE '\\' OR course_title LIKE @like ESCAPE '\\'`);
+      matches.push(
+        `SELECT id FROM invoices WHERE buyer_name LIKE @like ESCAPE '\\' OR buyer_organisation LIKE @like ESCAPE '\\' OR course_title LIKE @like ESCAPE '\\'`,
+      );
       params.like = `%${q.replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
     }
     conditions.push(`invoices.id IN (${matches.join(' UNION ')})`);
@@ -69,7 +75,9 @@ export function referenceIds(db: Db, query: Query): { ids: number[]; referenceTy
   const column = SORTS[query.sort];
   const direction = query.dir === 'desc' ? 'DESC' : 'ASC';
   const where = conditions.length ? `WHERE ${conditions.join(' AND ')}` : '';
-  const ids = (db.prepare(`SELECT invoices.id FROM invoices ${where} ORDER BY ${column} ${direction}, invoices.id ${direction}`).all(params) as { id: number }[]).map((r) => r.id);
+  const ids = (
+    db.prepare(`SELECT invoices.id FROM invoices ${where} ORDER BY ${column} ${direction}, invoices.id ${direction}`).all(params) as { id: number }[]
+  ).map((r) => r.id);
   return { ids, referenceTypo };
 }
 
@@ -91,7 +99,9 @@ function describe(query: Query): string {
 export function checkInvoiceList(db: Db, today: string, searches: string[]): CheckResult {
   const rand = random(42);
   const pick = <T>(list: readonly T[]): T => list[Math.floor(rand() * list.length)]!;
-  const target = db.prepare('SELECT course_id AS courseId, class_id AS classId, currency, issue_date AS issueDate FROM invoices ORDER BY id DESC LIMIT 1 OFFSET 500').get() as {
+  const target = db
+    .prepare('SELECT course_id AS courseId, class_id AS classId, currency, issue_date AS issueDate FROM invoices ORDER BY id DESC LIMIT 1 OFFSET 500')
+    .get() as {
     courseId: string;
     classId: string;
     currency: string;
@@ -132,11 +142,14 @@ export function checkInvoiceList(db: Db, today: string, searches: string[]): Che
       const complete = after === undefined;
       if (typo !== expected.referenceTypo) result.failures.push(`${describe(query)}: referenceTypo ${typo}, expected ${expected.referenceTypo}`);
       if (got.join() !== want.join() || (complete && got.length !== expected.ids.length) || (!complete && got.length !== 8 * limit)) {
-        result.failures.push(`${describe(query)} limit ${limit}: got ${got.length} ids [${got.slice(0, 8).join(', ')}...], expected ${expected.ids.length} [${expected.ids.slice(0, 8).join(', ')}...]`);
+        result.failures.push(
+          `${describe(query)} limit ${limit}: got ${got.length} ids [${got.slice(0, 8).join(', ')}...], expected ${expected.ids.length} [${expected.ids.slice(0, 8).join(', ')}...]`,
+        );
       }
       if (expected.ids.length <= 3000 && rand() < 0.25) {
         const all = [...iterateInvoices(db, query, 1 + Math.floor(rand() * 700))].map((r) => r.id);
-        if (all.join() !== expected.ids.join()) result.failures.push(`${describe(query)}: iterateInvoices gave ${all.length} ids, expected ${expected.ids.length}`);
+        if (all.join() !== expected.ids.join())
+          result.failures.push(`${describe(query)}: iterateInvoices gave ${all.length} ids, expected ${expected.ids.length}`);
       }
     }
   }

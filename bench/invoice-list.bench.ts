@@ -161,8 +161,20 @@ export async function run(ctx: BenchContext): Promise<BenchResult> {
 
   // ---- what to look for --------------------------------------------------------------------
   const target = db
-    .prepare(`SELECT id, number, seq, payment_reference AS reference, buyer_email AS email, ol_user_id AS olUserId, course_id AS courseId, class_id AS classId, currency FROM invoices WHERE id = ?`)
-    .get(Math.floor(count * 0.6) + 123) as { id: number; number: string; seq: number; reference: string; email: string; olUserId: string; courseId: string; classId: string; currency: string };
+    .prepare(
+      `SELECT id, number, seq, payment_reference AS reference, buyer_email AS email, ol_user_id AS olUserId, course_id AS courseId, class_id AS classId, currency FROM invoices WHERE id = ?`,
+    )
+    .get(Math.floor(count * 0.6) + 123) as {
+    id: number;
+    number: string;
+    seq: number;
+    reference: string;
+    email: string;
+    olUserId: string;
+    courseId: string;
+    classId: string;
+    currency: string;
+  };
   const reference = target.reference;
   const spaced = `${formatPaymentReference(reference).slice(0, 9)}-${reference.slice(8)}`; // '1234 5678-978'
   const creditor = formatCreditorReference(toCreditorReference(reference)); // 'RF74 1234 5678 978'
@@ -175,7 +187,10 @@ export async function run(ctx: BenchContext): Promise<BenchResult> {
   // The CSV export: one currency over as many recent days as make ~10,000 invoices.
   const exportCurrency = 'EUR';
   const exportFrom =
-    (db.prepare(`SELECT issue_date AS d FROM invoices WHERE currency = ? ORDER BY issued_at DESC LIMIT 1 OFFSET ?`).get(exportCurrency, 9_999) as { d: string } | undefined)?.d ?? '2000-01-01';
+    (
+      db.prepare(`SELECT issue_date AS d FROM invoices WHERE currency = ? ORDER BY issued_at DESC LIMIT 1 OFFSET ?`).get(exportCurrency, 9_999) as
+        { d: string } | undefined
+    )?.d ?? '2000-01-01';
 
   // Keyset cursors for page 50, found by paging like a person would.
   const cursorFor = (query: InvoiceListQuery, page: number) => {
@@ -183,7 +198,13 @@ export async function run(ctx: BenchContext): Promise<BenchResult> {
     for (let p = 1; p < page; p++) after = listInvoices(db, { ...query, after }).next;
     return after;
   };
-  const base = (tab: Tab, sort: InvoiceListQuery['sort'] = 'issued'): InvoiceListQuery => ({ tab, sort, dir: sort === 'due' ? 'asc' : 'desc', limit: PAGE, today: TODAY });
+  const base = (tab: Tab, sort: InvoiceListQuery['sort'] = 'issued'): InvoiceListQuery => ({
+    tab,
+    sort,
+    dir: sort === 'due' ? 'asc' : 'desc',
+    limit: PAGE,
+    today: TODAY,
+  });
   const page50All = cursorFor(base('all'), 50);
   const page50Enrolled = cursorFor(base('enrolled'), 50);
   const page50Amount = cursorFor(base('all', 'amount'), 50);
@@ -192,9 +213,11 @@ export async function run(ctx: BenchContext): Promise<BenchResult> {
   // ---- the cases ---------------------------------------------------------------------------
   const cases: Case[] = [
     { name: 'default: awaiting tab, page 1 (due asc)', run: list({ tab: 'awaiting' }), describe: pageRows },
-    ...TABS.filter((t) => t !== 'awaiting').map(
-      (tab): Case => ({ name: `${tab} tab, page 1${tab === 'all' ? ' (newest first)' : ''}`, run: list({ tab }), describe: pageRows }),
-    ),
+    ...TABS.filter((t) => t !== 'awaiting').map((tab): Case => ({
+      name: `${tab} tab, page 1${tab === 'all' ? ' (newest first)' : ''}`,
+      run: list({ tab }),
+      describe: pageRows,
+    })),
     { name: 'all tab, page 50 (keyset cursor)', run: list({ tab: 'all', after: page50All }), describe: pageRows },
     { name: 'enrolled tab, page 50 (keyset cursor)', run: list({ tab: 'enrolled', after: page50Enrolled }), describe: pageRows },
     { name: 'all tab by amount desc, page 1', run: list({ tab: 'all', sort: 'amount', dir: 'desc' }), describe: pageRows },
@@ -206,7 +229,11 @@ export async function run(ctx: BenchContext): Promise<BenchResult> {
     { name: 'search: reference, plain', run: list({ tab: 'all', q: reference }), describe: pageRows },
     { name: 'search: reference with spaces/dashes', run: list({ tab: 'all', q: spaced }), describe: pageRows },
     { name: 'search: RF creditor reference', run: list({ tab: 'all', q: creditor }), describe: pageRows },
-    { name: 'search: reference typo (check digits)', run: list({ tab: 'all', q: reference.slice(0, 10) + String((Number(reference[10]) + 1) % 10) }), describe: pageRows },
+    {
+      name: 'search: reference typo (check digits)',
+      run: list({ tab: 'all', q: reference.slice(0, 10) + String((Number(reference[10]) + 1) % 10) }),
+      describe: pageRows,
+    },
     { name: 'search: invoice number', run: list({ tab: 'all', q: target.number }), describe: pageRows },
     { name: 'search: invoice number, lower case', run: list({ tab: 'all', q: target.number.toLowerCase() }), describe: pageRows },
     { name: 'search: invoice number without prefix', run: list({ tab: 'all', q: String(target.seq) }), describe: pageRows },
@@ -223,13 +250,28 @@ export async function run(ctx: BenchContext): Promise<BenchResult> {
     { name: "search: '张伟' (2 chars, LIKE)", run: list({ tab: 'all', q: '张伟' }), describe: pageRows },
     { name: "search: '张伟' on awaiting tab", run: list({ tab: 'awaiting', q: '张伟' }), describe: pageRows },
     { name: "search: 'zz' (2 chars, no match)", run: list({ tab: 'all', q: 'zz' }), describe: pageRows },
-    { name: `filter: biggest class (${popular.n.toLocaleString('en')} invoices)`, run: list({ tab: 'all', course: popular.courseId, classId: popular.classId }), describe: pageRows },
     {
-      name: 'filter: biggest class + currency + 3 months',
-      run: list({ tab: 'all', course: popular.courseId, classId: popular.classId, currency: popular.currency, from: minusDays(lastIssue, 180), to: minusDays(lastIssue, 90) }),
+      name: `filter: biggest class (${popular.n.toLocaleString('en')} invoices)`,
+      run: list({ tab: 'all', course: popular.courseId, classId: popular.classId }),
       describe: pageRows,
     },
-    { name: 'filter: currency + 3 months, by amount', run: list({ tab: 'all', currency: 'MYR', from: minusDays(lastIssue, 180), to: minusDays(lastIssue, 90), sort: 'amount' }), describe: pageRows },
+    {
+      name: 'filter: biggest class + currency + 3 months',
+      run: list({
+        tab: 'all',
+        course: popular.courseId,
+        classId: popular.classId,
+        currency: popular.currency,
+        from: minusDays(lastIssue, 180),
+        to: minusDays(lastIssue, 90),
+      }),
+      describe: pageRows,
+    },
+    {
+      name: 'filter: currency + 3 months, by amount',
+      run: list({ tab: 'all', currency: 'MYR', from: minusDays(lastIssue, 180), to: minusDays(lastIssue, 90), sort: 'amount' }),
+      describe: pageRows,
+    },
     { name: 'filter: class, expired tab', run: list({ tab: 'expired', course: target.courseId, classId: target.classId }), describe: pageRows },
     {
       name: `CSV export: ${exportCurrency} since ${exportFrom}`,
@@ -248,14 +290,22 @@ export async function run(ctx: BenchContext): Promise<BenchResult> {
   const rand = random(7);
   const pkLookup = () => findInvoiceById(db, 1 + Math.floor(rand() * count));
   const rows: BenchRow[] = [];
-  const scan = compare(pkLookup, () => db.prepare(`SELECT COUNT(*) FROM invoices WHERE buyer_po_number = 'no such PO'`).get(), { minRuns: 3, budgetMs: 3000, warmup: 1 });
+  const scan = compare(pkLookup, () => db.prepare(`SELECT COUNT(*) FROM invoices WHERE buyer_po_number = 'no such PO'`).get(), {
+    minRuns: 3,
+    budgetMs: 3000,
+    warmup: 1,
+  });
   rows.push(row('reference: full table scan', scan, 'upper bound: reads every invoice'));
 
   const planDb = openDatabase(file);
   const recorder = planRecorder(planDb);
   // Tables big enough for a full scan to matter (a scan of a 300-row lookup table is fine).
   const tables = new Set(
-    (db.prepare(`SELECT name FROM sqlite_master WHERE type = 'table' AND sql NOT LIKE '%WITHOUT ROWID%' AND name NOT LIKE 'sqlite_%'`).all() as { name: string }[])
+    (
+      db.prepare(`SELECT name FROM sqlite_master WHERE type = 'table' AND sql NOT LIKE '%WITHOUT ROWID%' AND name NOT LIKE 'sqlite_%'`).all() as {
+        name: string;
+      }[]
+    )
       .map((r) => r.name)
       .filter((t) => ((db.prepare(`SELECT MAX(rowid) AS n FROM "${t}"`).get() as { n: number | null }).n ?? 0) > 10_000),
   );
@@ -274,7 +324,15 @@ export async function run(ctx: BenchContext): Promise<BenchResult> {
     if (comparison.subject.medianMs > slowMs || flags.includes('FULL SCAN')) {
       plans.push(
         `${c.name}: median ${comparison.subject.medianMs.toFixed(1)} ms\n` +
-          explained.map((e) => `  ${e.source.replace(/\s+/g, ' ').replace(/invoices\.id, seq, number, .*? AS updatedAt/, '<invoice columns>').slice(0, 600)}\n${e.plan.map((l) => `    ${l}`).join('\n')}`).join('\n'),
+          explained
+            .map(
+              (e) =>
+                `  ${e.source
+                  .replace(/\s+/g, ' ')
+                  .replace(/invoices\.id, seq, number, .*? AS updatedAt/, '<invoice columns>')
+                  .slice(0, 600)}\n${e.plan.map((l) => `    ${l}`).join('\n')}`,
+            )
+            .join('\n'),
       );
     }
   }

@@ -39,7 +39,15 @@ export async function run(ctx: BenchContext): Promise<BenchResult> {
     const timed = await compareAsync(minimalPdf, () => renderInvoicePdf(m), runs);
     const s = stats(timed.subject);
     const b = stats(timed.baseline);
-    rows.push({ case: caseName, medianMs: s.medianMs, p95Ms: s.p95Ms, baselineMs: b.medianMs, ratio: s.medianMs / b.medianMs, runs: s.runs, note: `${Math.round(bytes.length / 1024)} kB; first render in the process ${Math.round(firstMs)} ms (font loading)` });
+    rows.push({
+      case: caseName,
+      medianMs: s.medianMs,
+      p95Ms: s.p95Ms,
+      baselineMs: b.medianMs,
+      ratio: s.medianMs / b.medianMs,
+      runs: s.runs,
+      note: `${Math.round(bytes.length / 1024)} kB; first render in the process ${Math.round(firstMs)} ms (font loading)`,
+    });
     ctx.log(`pdf: ${caseName} done`);
   }
   return { baseline: 'a one-line PDF in a standard font (pdfkit)', rows };

@@ -2,6 +2,7 @@
  * A real portal (production mode, real migrations, real HTTP server on loopback) for the bench
  * modules that measure the app itself. Mail goes nowhere; logs are silent; the clock is settable.
  */
+import { requestHandler } from '../src/app.js';
 import { generateKeyPairSync } from 'node:crypto';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -65,14 +66,19 @@ export async function startPortalFixture(dir: string): Promise<PortalFixture> {
   );
   const clock = new SettableClock();
   const portal = createPortal(config, { clock, mailer: nullMailer, logger: createLogger({ level: 'silent' }) });
-  server.on('request', portal.app.callback());
+  server.on('request', requestHandler(portal.app));
   return {
     portal,
     url: `http://127.0.0.1:${port}`,
     clock,
     sign: (claims) => {
       const iat = Math.floor(clock.now().getTime() / 1000);
-      return new SignJWT(claims).setProtectedHeader({ alg: 'RS256' }).setAudience('bench').setIssuedAt(iat).setExpirationTime(iat + 600).sign(privateKey);
+      return new SignJWT(claims)
+        .setProtectedHeader({ alg: 'RS256' })
+        .setAudience('bench')
+        .setIssuedAt(iat)
+        .setExpirationTime(iat + 600)
+        .sign(privateKey);
     },
     async close() {
       server.closeAllConnections();
@@ -83,7 +89,11 @@ export async function startPortalFixture(dir: string): Promise<PortalFixture> {
 }
 
 /** Times an async case and an async baseline interleaved, n times each. */
-export async function compareAsync(baseline: () => Promise<unknown>, subject: () => Promise<unknown>, runs: number): Promise<{ subject: number[]; baseline: number[] }> {
+export async function compareAsync(
+  baseline: () => Promise<unknown>,
+  subject: () => Promise<unknown>,
+  runs: number,
+): Promise<{ subject: number[]; baseline: number[] }> {
   const result = { subject: [] as number[], baseline: [] as number[] };
   for (let i = 0; i < 2; i++) {
     await baseline();

@@ -115,7 +115,10 @@ async function main(): Promise<void> {
   const total = (performance.now() - started) / 1000;
   console.log(`\nbench: ${modules.length} module(s) in ${total.toFixed(0)} s on ${os.cpus().length} CPU(s), node ${process.version}`);
   if (process.env.BENCH_JSON) {
-    fs.writeFileSync(process.env.BENCH_JSON, `${JSON.stringify({ at: new Date().toISOString(), node: process.version, cpus: os.cpus().length, seconds: total, results }, null, 2)}\n`);
+    fs.writeFileSync(
+      process.env.BENCH_JSON,
+      `${JSON.stringify({ at: new Date().toISOString(), node: process.version, cpus: os.cpus().length, seconds: total, results }, null, 2)}\n`,
+    );
   }
 }
 

@@ -66,8 +66,160 @@ interface Person {
   handle: string;
 }
 
-const LATIN_FIRST = ['James', 'Mary', 'Olivia', 'Noah', 'Liam', 'Emma', 'Ava', 'Sophia', 'Lucas', 'Mia', 'Amelia', 'Ethan', 'Chloe', 'Jack', 'Grace', 'Ahmad', 'Nur', 'Siti', 'Muhammad', 'Aisyah', 'José', 'María', 'Zoë', 'Søren', 'François', 'Björn', 'Łukasz', 'Ángel', 'Chloé', 'Priya', 'Arjun', 'Aarav', 'Ananya', 'Kwame', 'Amara', 'Oliver', 'Isla', 'William', 'Charlotte', 'Henry', 'Ruby', 'Thomas', 'Lily', 'Daniel', 'Hannah', 'Matteo', 'Giulia', 'Jan', 'Anna', 'Sven'];
-const LATIN_LAST = ['Smith', 'Jones', 'Williams', 'Brown', 'Wilson', 'Taylor', 'Nguyen', 'Tan', 'Lim', 'Lee', 'Wong', 'Garcia', 'Müller', 'Schmidt', 'Rossi', 'Kowalski', "O'Brien", 'Fernández', 'Hernández', 'Abdullah', 'Ibrahim', 'Rahman', 'Ismail', 'Patel', 'Singh', 'Kumar', 'Mensah', 'Okafor', 'Martin', 'Thompson', 'White', 'Harris', 'Clark', 'Lewis', 'Walker', 'Young', 'King', 'Wright', 'Scott', 'Green', 'Baker', 'Adams', 'Nelson', 'Hill', 'Campbell', 'Mitchell', 'Roberts', 'Carter', 'Phillips', 'Evans', 'Turner', 'Torres', 'Parker', 'Collins', 'Edwards', 'Stewart', 'Flores', 'Morris', 'Murphy', 'Cook', 'Rogers', 'Morgan', 'Peterson', 'Cooper', 'Reed', 'Bailey', 'Bell', 'Gomez', 'Kelly', 'Howard', 'Ward', 'Cox', 'Diaz', 'Richardson', 'Wood', 'Watson', 'Brooks', 'Bennett', 'Gray', 'James', 'Reyes', 'Cruz', 'Hughes', 'Price', 'Myers', 'Long', 'Foster', 'Sanders', 'Ross', 'Morales', 'Powell', 'Sullivan', 'Russell', 'Ortiz', 'Jenkins', 'Gutiérrez', 'Perry', 'Butler', 'Barnes', 'Fisher'];
+const LATIN_FIRST = [
+  'James',
+  'Mary',
+  'Olivia',
+  'Noah',
+  'Liam',
+  'Emma',
+  'Ava',
+  'Sophia',
+  'Lucas',
+  'Mia',
+  'Amelia',
+  'Ethan',
+  'Chloe',
+  'Jack',
+  'Grace',
+  'Ahmad',
+  'Nur',
+  'Siti',
+  'Muhammad',
+  'Aisyah',
+  'José',
+  'María',
+  'Zoë',
+  'Søren',
+  'François',
+  'Björn',
+  'Łukasz',
+  'Ángel',
+  'Chloé',
+  'Priya',
+  'Arjun',
+  'Aarav',
+  'Ananya',
+  'Kwame',
+  'Amara',
+  'Oliver',
+  'Isla',
+  'William',
+  'Charlotte',
+  'Henry',
+  'Ruby',
+  'Thomas',
+  'Lily',
+  'Daniel',
+  'Hannah',
+  'Matteo',
+  'Giulia',
+  'Jan',
+  'Anna',
+  'Sven',
+];
+const LATIN_LAST = [
+  'Smith',
+  'Jones',
+  'Williams',
+  'Brown',
+  'Wilson',
+  'Taylor',
+  'Nguyen',
+  'Tan',
+  'Lim',
+  'Lee',
+  'Wong',
+  'Garcia',
+  'Müller',
+  'Schmidt',
+  'Rossi',
+  'Kowalski',
+  "O'Brien",
+  'Fernández',
+  'Hernández',
+  'Abdullah',
+  'Ibrahim',
+  'Rahman',
+  'Ismail',
+  'Patel',
+  'Singh',
+  'Kumar',
+  'Mensah',
+  'Okafor',
+  'Martin',
+  'Thompson',
+  'White',
+  'Harris',
+  'Clark',
+  'Lewis',
+  'Walker',
+  'Young',
+  'King',
+  'Wright',
+  'Scott',
+  'Green',
+  'Baker',
+  'Adams',
+  'Nelson',
+  'Hill',
+  'Campbell',
+  'Mitchell',
+  'Roberts',
+  'Carter',
+  'Phillips',
+  'Evans',
+  'Turner',
+  'Torres',
+  'Parker',
+  'Collins',
+  'Edwards',
+  'Stewart',
+  'Flores',
+  'Morris',
+  'Murphy',
+  'Cook',
+  'Rogers',
+  'Morgan',
+  'Peterson',
+  'Cooper',
+  'Reed',
+  'Bailey',
+  'Bell',
+  'Gomez',
+  'Kelly',
+  'Howard',
+  'Ward',
+  'Cox',
+  'Diaz',
+  'Richardson',
+  'Wood',
+  'Watson',
+  'Brooks',
+  'Bennett',
+  'Gray',
+  'James',
+  'Reyes',
+  'Cruz',
+  'Hughes',
+  'Price',
+  'Myers',
+  'Long',
+  'Foster',
+  'Sanders',
+  'Ross',
+  'Morales',
+  'Powell',
+  'Sullivan',
+  'Russell',
+  'Ortiz',
+  'Jenkins',
+  'Gutiérrez',
+  'Perry',
+  'Butler',
+  'Barnes',
+  'Fisher',
+];
 const VIET_LAST = ['Nguyễn', 'Trần', 'Lê', 'Phạm', 'Hoàng', 'Vũ', 'Đặng', 'Bùi'];
 const VIET_MIDDLE = ['Văn', 'Thị', 'Đức', 'Minh', 'Ngọc'];
 const VIET_FIRST = ['An', 'Bình', 'Châu', 'Dũng', 'Hà', 'Hùng', 'Lan', 'Linh', 'Mai', 'Nam', 'Phương', 'Quân', 'Thảo', 'Trang', 'Tuấn'];
@@ -76,8 +228,55 @@ const CYR_LAST = ['Иванов', 'Петров', 'Смирнов', 'Кузне�
 const GREEK_FIRST = ['Γιώργος', 'Μαρία', 'Νίκος', 'Ελένη', 'Κώστας', 'Αικατερίνη', 'Δημήτρης', 'Σοφία'];
 const GREEK_LAST = ['Παπαδόπουλος', 'Παπαδοπούλου', 'Οικονόμου', 'Γεωργίου', 'Νικολάου', 'Ιωάννου', 'Βασιλείου', 'Αθανασίου'];
 const ZH_SURNAME = ['王', '李', '张', '刘', '陈', '杨', '黄', '赵', '吴', '周', '徐', '孙', '马', '朱', '胡', '郭', '何', '林', '罗', '高'];
-const ZH_GIVEN = ['伟', '芳', '娜', '敏', '静', '丽', '强', '磊', '军', '洋', '勇', '艳', '杰', '娟', '涛', '明', '超', '秀英', '桂英', '建华', '志强', '子涵', '浩然', '欣怡', '梓萱'];
-const ZH_PINYIN: Record<string, string> = { 王: 'wang', 李: 'li', 张: 'zhang', 刘: 'liu', 陈: 'chen', 杨: 'yang', 黄: 'huang', 赵: 'zhao', 吴: 'wu', 周: 'zhou', 徐: 'xu', 孙: 'sun', 马: 'ma', 朱: 'zhu', 胡: 'hu', 郭: 'guo', 何: 'he', 林: 'lin', 罗: 'luo', 高: 'gao' };
+const ZH_GIVEN = [
+  '伟',
+  '芳',
+  '娜',
+  '敏',
+  '静',
+  '丽',
+  '强',
+  '磊',
+  '军',
+  '洋',
+  '勇',
+  '艳',
+  '杰',
+  '娟',
+  '涛',
+  '明',
+  '超',
+  '秀英',
+  '桂英',
+  '建华',
+  '志强',
+  '子涵',
+  '浩然',
+  '欣怡',
+  '梓萱',
+];
+const ZH_PINYIN: Record<string, string> = {
+  王: 'wang',
+  李: 'li',
+  张: 'zhang',
+  刘: 'liu',
+  陈: 'chen',
+  杨: 'yang',
+  黄: 'huang',
+  赵: 'zhao',
+  吴: 'wu',
+  周: 'zhou',
+  徐: 'xu',
+  孙: 'sun',
+  马: 'ma',
+  朱: 'zhu',
+  胡: 'hu',
+  郭: 'guo',
+  何: 'he',
+  林: 'lin',
+  罗: 'luo',
+  高: 'gao',
+};
 const JA_LAST = ['佐藤', '鈴木', '高橋', '田中', '渡辺', '伊藤', '山本', '中村', '小林', '山田'];
 const JA_FIRST = ['太郎', '花子', '陽菜', '翔', '結衣', '蓮', 'さくら', 'ひなた', '大輝', '美咲'];
 const KO_LAST = ['김', '이', '박', '최', '정', '강', '조', '윤'];
@@ -115,7 +314,13 @@ function person(rand: Rand): Person {
   if (r < 0.72) {
     const surname = pick(rand, ZH_SURNAME);
     // Two-character names (张伟) are common: they are the reason short searches exist.
-    const given = rand() < 0.4 ? pick(rand, ZH_GIVEN.filter((g) => g.length === 1)) : pick(rand, ZH_GIVEN);
+    const given =
+      rand() < 0.4
+        ? pick(
+            rand,
+            ZH_GIVEN.filter((g) => g.length === 1),
+          )
+        : pick(rand, ZH_GIVEN);
     return { name: `${surname}${given}`, handle: `${ZH_PINYIN[surname] ?? 'zh'}${Math.floor(rand() * 10000)}` };
   }
   if (r < 0.77) return { name: `${pick(rand, JA_LAST)} ${pick(rand, JA_FIRST)}`, handle: `jp${Math.floor(rand() * 100000)}` };
@@ -136,11 +341,53 @@ const FREE_MAIL: [string, number][] = [
   ['163.com', 0.02],
   ['icloud.com', 0.04],
 ];
-const UNIVERSITIES = ['unsw.edu.au', 'sydney.edu.au', 'um.edu.my', 'nus.edu.sg', 'ox.ac.uk', 'tu-berlin.de', 'uoa.gr', 'msu.ru', 'tsinghua.edu.cn', 'u-tokyo.ac.jp', 'kaist.ac.kr', 'ku.edu.kw', 'huji.ac.il', 'chula.ac.th'];
+const UNIVERSITIES = [
+  'unsw.edu.au',
+  'sydney.edu.au',
+  'um.edu.my',
+  'nus.edu.sg',
+  'ox.ac.uk',
+  'tu-berlin.de',
+  'uoa.gr',
+  'msu.ru',
+  'tsinghua.edu.cn',
+  'u-tokyo.ac.jp',
+  'kaist.ac.kr',
+  'ku.edu.kw',
+  'huji.ac.il',
+  'chula.ac.th',
+];
 
-const ORG_WORDS = ['Acme', 'Blue Harbour', 'Southern Cross', 'Pacific', 'Northwind', 'Evergreen', 'Summit', 'Coral', 'Redgum', 'Kookaburra', 'Meridian', 'Harbourside', 'Banksia', 'Orion', 'Atlas'];
+const ORG_WORDS = [
+  'Acme',
+  'Blue Harbour',
+  'Southern Cross',
+  'Pacific',
+  'Northwind',
+  'Evergreen',
+  'Summit',
+  'Coral',
+  'Redgum',
+  'Kookaburra',
+  'Meridian',
+  'Harbourside',
+  'Banksia',
+  'Orion',
+  'Atlas',
+];
 const ORG_KINDS = ['Pty Ltd', 'Sdn Bhd', 'GmbH', 'Ltd', 'Inc.', 'Consulting', 'Health', 'Foundation', 'Council', 'Academy'];
-const ORG_NATIVE = ['山田商事株式会社', '东方科技有限公司', '삼성전자', 'ООО «Ромашка»', 'Υπουργείο Παιδείας', 'شركة الخليج', 'מכון ויצמן', 'บริษัท ไทยรุ่งเรือง จำกัด', 'Universiti Malaya', 'Ministry of Health'];
+const ORG_NATIVE = [
+  '山田商事株式会社',
+  '东方科技有限公司',
+  '삼성전자',
+  'ООО «Ромашка»',
+  'Υπουργείο Παιδείας',
+  'شركة الخليج',
+  'מכון ויצמן',
+  'บริษัท ไทยรุ่งเรือง จำกัด',
+  'Universiti Malaya',
+  'Ministry of Health',
+];
 
 function organisations(rand: Rand): string[] {
   const out = [...ORG_NATIVE];
@@ -159,9 +406,46 @@ export interface SeedClass {
   weight: number;
 }
 
-const COURSE_TITLES = ['Marine Biology', 'Deep Sea Ecology', 'Introduction to Data Science', 'Project Management Essentials', 'Ωκεανογραφία', 'Bahasa Melayu untuk Pemula', '数据科学导论', 'Основы программирования', 'Digital Marketing', 'Financial Accounting', 'Public Health Foundations', 'Creative Writing', 'Machine Learning in Practice', 'العربية للمبتدئين', '日本語入門', '한국어 기초', 'Climate Policy', 'Supply Chain Analytics', 'Nursing Leadership', 'Early Childhood Education', 'Cyber Security Basics', 'Quantum Computing Primer', 'Renewable Energy Systems', 'Islamic Finance', 'Teaching Online', 'Statistics for Everyone', 'UX Research', 'Agile Coaching', 'Mandarin for Business', 'Aboriginal Cultural Awareness'];
+const COURSE_TITLES = [
+  'Marine Biology',
+  'Deep Sea Ecology',
+  'Introduction to Data Science',
+  'Project Management Essentials',
+  'Ωκεανογραφία',
+  'Bahasa Melayu untuk Pemula',
+  '数据科学导论',
+  'Основы программирования',
+  'Digital Marketing',
+  'Financial Accounting',
+  'Public Health Foundations',
+  'Creative Writing',
+  'Machine Learning in Practice',
+  'العربية للمبتدئين',
+  '日本語入門',
+  '한국어 기초',
+  'Climate Policy',
+  'Supply Chain Analytics',
+  'Nursing Leadership',
+  'Early Childhood Education',
+  'Cyber Security Basics',
+  'Quantum Computing Primer',
+  'Renewable Energy Systems',
+  'Islamic Finance',
+  'Teaching Online',
+  'Statistics for Everyone',
+  'UX Research',
+  'Agile Coaching',
+  'Mandarin for Business',
+  'Aboriginal Cultural Awareness',
+];
 export const CURRENCIES = ['AUD', 'USD', 'EUR', 'MYR', 'KWD'] as const;
-const PRICE_BY_CURRENCY: Record<string, number[]> = { AUD: [49500, 110000, 189000], USD: [29900, 79900, 149900], EUR: [19900, 59900, 99000], MYR: [45000, 120000, 250000], KWD: [12500, 45000, 90000] };
+const PRICE_BY_CURRENCY: Record<string, number[]> = {
+  AUD: [49500, 110000, 189000],
+  USD: [29900, 79900, 149900],
+  EUR: [19900, 59900, 99000],
+  MYR: [45000, 120000, 250000],
+  KWD: [12500, 45000, 90000],
+};
 
 function courseClasses(rand: Rand): SeedClass[] {
   const classes: SeedClass[] = [];
@@ -209,7 +493,12 @@ function pickWeighted(cdf: Float64Array, r: number): number {
 const DAY = 86_400_000;
 const ISSUER_JSON = JSON.stringify({
   sandbox: false,
-  seller: { name: 'Example Institute of Learning Pty Ltd', address: 'Level 5, 1 Example Street\nSydney NSW 2000\nAustralia', taxId: '12 345 678 901', taxIdLabel: 'ABN' },
+  seller: {
+    name: 'Example Institute of Learning Pty Ltd',
+    address: 'Level 5, 1 Example Street\nSydney NSW 2000\nAustralia',
+    taxId: '12 345 678 901',
+    taxIdLabel: 'ABN',
+  },
   bank: { accountName: 'Example Institute of Learning', iban: 'DE89370400440532013000', bic: 'COBADEFFXXX', details: 'BSB 062-000, account 1234 5678' },
 });
 
@@ -270,7 +559,9 @@ export function seedDatabase(file: string, options: SeedOptions): SeedResult {
 
   const staffId = Number(
     db
-      .prepare(`INSERT INTO staff (email, name, role, password_hash, created_at, password_changed_at) VALUES ('bench@example.edu', 'Bench', 'finance', 'x', ?, ?)`)
+      .prepare(
+        `INSERT INTO staff (email, name, role, password_hash, created_at, password_changed_at) VALUES ('bench@example.edu', 'Bench', 'finance', 'x', ?, ?)`,
+      )
       .run(new Date(startMs).toISOString(), new Date(startMs).toISOString()).lastInsertRowid,
   );
   // Multi-row INSERTs: the triggers still run for every row, but the statement-level savepoint
@@ -389,7 +680,9 @@ export function seedDatabase(file: string, options: SeedOptions): SeedResult {
     }
     invoices.flush();
     paymentRows.flush();
-    log(`inserted ${count.toLocaleString('en')} invoices and ${payments.toLocaleString('en')} payments in ${((performance.now() - started) / 1000).toFixed(1)} s`);
+    log(
+      `inserted ${count.toLocaleString('en')} invoices and ${payments.toLocaleString('en')} payments in ${((performance.now() - started) / 1000).toFixed(1)} s`,
+    );
     if (bulk) {
       const t = performance.now();
       bulk.restore();
@@ -402,7 +695,9 @@ export function seedDatabase(file: string, options: SeedOptions): SeedResult {
 
   // Back to the portal's settings (WAL, default cache) for measuring.
   db = openDatabase(file);
-  const byStatus = Object.fromEntries((db.prepare('SELECT status, n FROM invoice_status_counts').all() as { status: string; n: number }[]).map((r) => [r.status, r.n]));
+  const byStatus = Object.fromEntries(
+    (db.prepare('SELECT status, n FROM invoice_status_counts').all() as { status: string; n: number }[]).map((r) => [r.status, r.n]),
+  );
   db.close();
   return { file, seedMs, migrateMs, mode: options.mode ?? 'bulk', invoices: count, payments, byStatus, bytes: fs.statSync(file).size };
 }
@@ -423,12 +718,13 @@ const BULK_EQUIVALENTS: Record<string, string> = {
 
 /** Drops the secondary indexes of invoices and payments and the insert triggers that have a bulk equivalent. */
 function suspendForBulkLoad(db: Db, log: (message: string) => void): { restore(): void } {
-  const indexes = db
-    .prepare(`SELECT name, sql FROM sqlite_master WHERE type = 'index' AND tbl_name IN ('invoices', 'payments') AND sql IS NOT NULL`)
-    .all() as { name: string; sql: string }[];
-  const triggers = (db.prepare(`SELECT name, sql FROM sqlite_master WHERE type = 'trigger' AND tbl_name = 'invoices'`).all() as { name: string; sql: string }[]).filter(
-    (t) => BULK_EQUIVALENTS[t.name] !== undefined,
-  );
+  const indexes = db.prepare(`SELECT name, sql FROM sqlite_master WHERE type = 'index' AND tbl_name IN ('invoices', 'payments') AND sql IS NOT NULL`).all() as {
+    name: string;
+    sql: string;
+  }[];
+  const triggers = (
+    db.prepare(`SELECT name, sql FROM sqlite_master WHERE type = 'trigger' AND tbl_name = 'invoices'`).all() as { name: string; sql: string }[]
+  ).filter((t) => BULK_EQUIVALENTS[t.name] !== undefined);
   for (const i of indexes) db.exec(`DROP INDEX "${i.name}"`);
   for (const t of triggers) db.exec(`DROP TRIGGER "${t.name}"`);
   return {
@@ -452,7 +748,9 @@ function checkDerivedTables(db: Db): void {
     .prepare(`SELECT c.status, c.n, (SELECT COUNT(*) FROM invoices i WHERE i.status = c.status) AS actual FROM invoice_status_counts c`)
     .all() as { status: string; n: number; actual: number }[];
   for (const c of counts) if (c.n !== c.actual) throw new Error(`seed: invoice_status_counts.${c.status} is ${c.n}, invoices say ${c.actual}`);
-  const classes = db.prepare(`SELECT (SELECT COUNT(*) FROM known_classes) AS known, (SELECT COUNT(*) FROM (SELECT DISTINCT course_id, class_id FROM invoices)) AS actual`).get() as {
+  const classes = db
+    .prepare(`SELECT (SELECT COUNT(*) FROM known_classes) AS known, (SELECT COUNT(*) FROM (SELECT DISTINCT course_id, class_id FROM invoices)) AS actual`)
+    .get() as {
     known: number;
     actual: number;
   };

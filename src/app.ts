@@ -1,5 +1,6 @@
 import { bodyParser } from '@koa/bodyparser';
 import Router from '@koa/router';
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import Koa from 'koa';
 import type { Deps } from './deps.js';
 import { AppError } from './errors.js';
@@ -16,6 +17,15 @@ import type { Sandbox } from './sandbox/sandbox.js';
 
 /** Form bodies only; "Join now" carries a token of a few KB, the billing form a few hundred bytes. */
 export const FORM_LIMIT = '64kb';
+
+/**
+ * Koa's request handler as Node's http server wants it. Koa settles every request itself (errors
+ * go through ctx.onerror), so the promise it returns never rejects and is not awaited.
+ */
+export function requestHandler(app: Koa): (req: IncomingMessage, res: ServerResponse) => void {
+  const handle = app.callback();
+  return (req, res) => void handle(req, res);
+}
 
 /** Builds the Koa application; it never listens (main.ts and the tests do). */
 export function buildApp(deps: Deps, options: { sandbox?: Sandbox | undefined } = {}): { app: Koa; routers: Router[] } {

@@ -113,9 +113,13 @@ export function buildCli(): Command {
         for (const name of JOB_NAMES) {
           const run = last.get(name);
           console.log(`${name.padEnd(18)} ${config.jobs.schedules[name].padEnd(16)} ${JOBS[name].description}`);
-          console.log(`${''.padEnd(18)} ${''.padEnd(16)} last run: ${run ? `${run.startedAt} ${run.status} ${JSON.stringify(run.counts)}${run.error ? ` (${run.error})` : ''}` : 'never'}`);
+          console.log(
+            `${''.padEnd(18)} ${''.padEnd(16)} last run: ${run ? `${run.startedAt} ${run.status} ${JSON.stringify(run.counts)}${run.error ? ` (${run.error})` : ''}` : 'never'}`,
+          );
         }
-        console.log(`\nSchedules are cron expressions in ${config.timeZone}; change them with SCHEDULE_<JOB_NAME> variables.${config.jobs.enabled ? '' : ' JOBS_ENABLED=false: serve does not run them.'}`);
+        console.log(
+          `\nSchedules are cron expressions in ${config.timeZone}; change them with SCHEDULE_<JOB_NAME> variables.${config.jobs.enabled ? '' : ' JOBS_ENABLED=false: serve does not run them.'}`,
+        );
       } finally {
         db.close();
       }
@@ -163,7 +167,14 @@ export function buildCli(): Command {
         const rows = listStaff(deps.db);
         if (rows.length === 0) console.log('No staff accounts yet. Add one with: npx portal user add <email> --role admin');
         for (const s of rows) {
-          console.log([s.email.padEnd(36), s.role.padEnd(8), s.disabledAt ? `disabled ${s.disabledAt.slice(0, 10)}` : 'active', s.lastSignInAt ? `last sign-in ${s.lastSignInAt.slice(0, 16).replace('T', ' ')} UTC` : 'never signed in'].join('  '));
+          console.log(
+            [
+              s.email.padEnd(36),
+              s.role.padEnd(8),
+              s.disabledAt ? `disabled ${s.disabledAt.slice(0, 10)}` : 'active',
+              s.lastSignInAt ? `last sign-in ${s.lastSignInAt.slice(0, 16).replace('T', ' ')} UTC` : 'never signed in',
+            ].join('  '),
+          );
         }
       });
     });

@@ -278,7 +278,8 @@ export function loadConfig(processEnv: Env, options: LoadConfigOptions = {}): Co
   if (e.OPENLEARNING_JWKS_URL) {
     const url = URL.canParse(e.OPENLEARNING_JWKS_URL) ? new URL(e.OPENLEARNING_JWKS_URL) : undefined;
     if (!url || !['https:', 'http:'].includes(url.protocol)) problem('OPENLEARNING_JWKS_URL', 'is not an absolute https URL');
-    else if (url.protocol === 'http:' && !isLoopback(url.hostname)) problem('OPENLEARNING_JWKS_URL', 'must use https (keys fetched over plain http could be forged)');
+    else if (url.protocol === 'http:' && !isLoopback(url.hostname))
+      problem('OPENLEARNING_JWKS_URL', 'must use https (keys fetched over plain http could be forged)');
     else jwksUrl = url.href;
   }
   if (!sandbox) {
@@ -328,8 +329,13 @@ export function loadConfig(processEnv: Env, options: LoadConfigOptions = {}): Co
   const taxRate = parseTaxRate(taxRateText);
   if (!taxRate.ok) problem('TAX_RATE', taxRate.error);
 
-  if (!/^[A-Za-z0-9\-/_]{0,12}$/.test(e.INVOICE_PREFIX)) problem('INVOICE_PREFIX', `"${e.INVOICE_PREFIX}" has characters other than letters, digits, -, / and _ or is longer than 12`);
-  if (e.INVOICE_EXPIRY_DAYS < e.INVOICE_DUE_DAYS) problem('INVOICE_EXPIRY_DAYS', `(${e.INVOICE_EXPIRY_DAYS}) is shorter than INVOICE_DUE_DAYS (${e.INVOICE_DUE_DAYS}): invoices would expire before they are due`);
+  if (!/^[A-Za-z0-9\-/_]{0,12}$/.test(e.INVOICE_PREFIX))
+    problem('INVOICE_PREFIX', `"${e.INVOICE_PREFIX}" has characters other than letters, digits, -, / and _ or is longer than 12`);
+  if (e.INVOICE_EXPIRY_DAYS < e.INVOICE_DUE_DAYS)
+    problem(
+      'INVOICE_EXPIRY_DAYS',
+      `(${e.INVOICE_EXPIRY_DAYS}) is shorter than INVOICE_DUE_DAYS (${e.INVOICE_DUE_DAYS}): invoices would expire before they are due`,
+    );
 
   if (e.ADMIN_PASSWORD !== undefined && e.ADMIN_PASSWORD.length < 12) problem('ADMIN_PASSWORD', 'must be at least 12 characters');
   if ((e.ADMIN_EMAIL === undefined) !== (e.ADMIN_PASSWORD === undefined) && !(sandbox && e.ADMIN_PASSWORD === undefined)) {
@@ -337,7 +343,9 @@ export function loadConfig(processEnv: Env, options: LoadConfigOptions = {}): Co
   }
 
   const reminderDays: number[] = [];
-  for (const part of e.REMINDER_DAYS.split(',').map((s) => s.trim()).filter(Boolean)) {
+  for (const part of e.REMINDER_DAYS.split(',')
+    .map((s) => s.trim())
+    .filter(Boolean)) {
     if (!/^\d{1,3}$/.test(part)) problem('REMINDER_DAYS', `"${part}" is not a whole number of days`);
     else if (!reminderDays.includes(Number(part))) reminderDays.push(Number(part));
   }
@@ -377,7 +385,12 @@ export function loadConfig(processEnv: Env, options: LoadConfigOptions = {}): Co
       redirectHosts: sandbox ? [...redirectHosts, new URL(publicUrl).hostname] : redirectHosts,
     },
     mail: { smtpUrl: e.SMTP_URL, from: mailFrom!, financeEmail: e.FINANCE_EMAIL },
-    seller: { name: sellerName!, address: sellerAddress!, taxId: e.SELLER_TAX_ID ?? (sandbox ? '12 345 678 901' : undefined), taxIdLabel: sandbox && !e.SELLER_TAX_ID ? 'ABN' : e.SELLER_TAX_ID_LABEL },
+    seller: {
+      name: sellerName!,
+      address: sellerAddress!,
+      taxId: e.SELLER_TAX_ID ?? (sandbox ? '12 345 678 901' : undefined),
+      taxIdLabel: sandbox && !e.SELLER_TAX_ID ? 'ABN' : e.SELLER_TAX_ID_LABEL,
+    },
     bank: { accountName, iban: iban ? normalizeIban(iban) : undefined, bic: bic ? normalizeBic(bic) : undefined, details },
     tax: { rate: (taxRate as { ok: true; rate: TaxRate }).rate, label: e.TAX_LABEL ?? (sandbox ? 'GST' : 'Tax'), inclusive: e.TAX_INCLUSIVE },
     invoice: { prefix: sandbox ? `SANDBOX-${e.INVOICE_PREFIX}` : e.INVOICE_PREFIX, dueDays: e.INVOICE_DUE_DAYS, expiryDays: e.INVOICE_EXPIRY_DAYS },

@@ -65,14 +65,22 @@ export function createPortal(config: Config, overrides: PortalOverrides = {}): P
   const sandbox = config.mode === 'sandbox' ? loadSandbox(config) : undefined;
   const clock = overrides.clock ?? systemClock;
   const mailer =
-    overrides.mailer ?? (config.mail.smtpUrl ? createSmtpMailer(config.mail.smtpUrl, config.mail.from) : createCaptureMailer(mailDirectory(config), config.mail.from));
+    overrides.mailer ??
+    (config.mail.smtpUrl ? createSmtpMailer(config.mail.smtpUrl, config.mail.from) : createCaptureMailer(mailDirectory(config), config.mail.from));
   const runner = new JobRunner(() => deps, jobFunctions());
   const deps: Deps = {
     config,
     db,
     clock,
     logger,
-    views: overrides.views ?? createViews({ timeZone: config.timeZone, publicUrl: config.publicUrl, sandbox: config.mode === 'sandbox', mailCaptured: !overrides.mailer && !config.mail.smtpUrl }),
+    views:
+      overrides.views ??
+      createViews({
+        timeZone: config.timeZone,
+        publicUrl: config.publicUrl,
+        sandbox: config.mode === 'sandbox',
+        mailCaptured: !overrides.mailer && !config.mail.smtpUrl,
+      }),
     mailer,
     tokens: new TokenVerifier({
       publicKeysPem: sandbox ? [...config.openlearning.publicKeysPem, sandbox.publicPem] : config.openlearning.publicKeysPem,
@@ -92,7 +100,10 @@ export function createPortal(config: Config, overrides: PortalOverrides = {}): P
   const firstAdmin = ensureFirstAdmin(deps);
   if (firstAdmin?.generatedPassword) {
     // Printed once: it is stored only as an argon2id hash. `npx portal user reset-password` replaces it.
-    logger.warn({ email: firstAdmin.email }, `staff account created: sign in at ${config.publicUrl}/admin as ${firstAdmin.email} with password ${firstAdmin.generatedPassword} (shown once)`);
+    logger.warn(
+      { email: firstAdmin.email },
+      `staff account created: sign in at ${config.publicUrl}/admin as ${firstAdmin.email} with password ${firstAdmin.generatedPassword} (shown once)`,
+    );
   } else if (firstAdmin) {
     logger.info({ email: firstAdmin.email }, 'first administrator created from ADMIN_EMAIL');
   }
@@ -119,9 +130,15 @@ function warnAboutOtherMode(config: Config, logger: Logger): void {
   const sandboxDir = path.join(config.rootDataDir, 'sandbox');
   const productionDb = path.join(config.rootDataDir, 'portal.db');
   if (config.mode === 'production' && fs.existsSync(sandboxDir)) {
-    logger.warn({ sandboxDir }, `production mode: sandbox data in ${sandboxDir} is kept apart and never used here; delete that folder when you no longer need it`);
+    logger.warn(
+      { sandboxDir },
+      `production mode: sandbox data in ${sandboxDir} is kept apart and never used here; delete that folder when you no longer need it`,
+    );
   }
   if (config.mode === 'sandbox' && fs.existsSync(productionDb)) {
-    logger.error({ productionDb }, `SANDBOX MODE although a production database exists at ${productionDb}: no OpenLearning key is configured (was the .env file lost?). Production data is untouched; configure the key and restart.`);
+    logger.error(
+      { productionDb },
+      `SANDBOX MODE although a production database exists at ${productionDb}: no OpenLearning key is configured (was the .env file lost?). Production data is untouched; configure the key and restart.`,
+    );
   }
 }

@@ -1,5 +1,6 @@
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { requestHandler } from './app.js';
 import type { Config } from './config.js';
 import { createPortal, type Portal, type PortalOverrides } from './portal.js';
 import { startScheduler, type Scheduler } from './jobs/scheduler.js';
@@ -15,7 +16,7 @@ export interface RunningServer {
 export async function serve(config: Config, overrides: PortalOverrides = {}): Promise<RunningServer> {
   const portal = createPortal(config, overrides);
   const { logger } = portal.deps;
-  const server = http.createServer(portal.app.callback());
+  const server = http.createServer(requestHandler(portal.app));
   // Slow or stuck clients must not hold connections forever.
   server.requestTimeout = 30_000;
   server.headersTimeout = 15_000;
@@ -29,7 +30,10 @@ export async function serve(config: Config, overrides: PortalOverrides = {}): Pr
   // Work left over from before a restart (queued mail, pending enrolments) starts at once.
   portal.runner.kick('deliver-mail');
   portal.runner.kick('retry-enrolments');
-  logger.info({ url: config.publicUrl, port, mode: config.mode, dataDir: config.dataDir, jobs: config.jobs.enabled }, `portal listening on ${config.host}:${port}`);
+  logger.info(
+    { url: config.publicUrl, port, mode: config.mode, dataDir: config.dataDir, jobs: config.jobs.enabled },
+    `portal listening on ${config.host}:${port}`,
+  );
   if (config.mode === 'sandbox') {
     logger.warn(
       { url: `${config.publicUrl}/sandbox` },

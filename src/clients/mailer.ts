@@ -29,7 +29,13 @@ export function createSmtpMailer(smtpUrl: string, from: string): Mailer {
   // A small pool reuses connections when a job queues many emails; short timeouts because the
   // worker retries later anyway, and a hung server must not hold a lease.
   const url = new URL(smtpUrl);
-  for (const [key, value] of Object.entries({ pool: 'true', maxConnections: '2', connectionTimeout: '10000', greetingTimeout: '10000', socketTimeout: '30000' })) {
+  for (const [key, value] of Object.entries({
+    pool: 'true',
+    maxConnections: '2',
+    connectionTimeout: '10000',
+    greetingTimeout: '10000',
+    socketTimeout: '30000',
+  })) {
     if (!url.searchParams.has(key)) url.searchParams.set(key, value);
   }
   const transport: Transporter = nodemailer.createTransport(url.href, { from });

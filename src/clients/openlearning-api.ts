@@ -41,7 +41,10 @@ export function createOpenLearningClient(options: OpenLearningClientOptions): Op
         });
       } catch (error) {
         const err = error as Error & { cause?: { code?: string; message?: string } };
-        const message = err.name === 'TimeoutError' ? `no answer within ${options.timeoutMs / 1000} s` : `network error: ${err.cause?.code ?? err.cause?.message ?? err.message}`;
+        const message =
+          err.name === 'TimeoutError'
+            ? `no answer within ${options.timeoutMs / 1000} s`
+            : `network error: ${err.cause?.code ?? err.cause?.message ?? err.message}`;
         return { kind: 'retry', status: null, message: clean(message) };
       }
       const message = clean(await readMessage(response));

@@ -160,8 +160,7 @@ export class TokenVerifier {
 }
 
 export function isAllowedCourseHost(host: string, extraHosts: readonly string[]): boolean {
-  const matches = (pattern: string) =>
-    pattern.startsWith('*.') ? host.endsWith(pattern.slice(1)) && host.length > pattern.length - 1 : host === pattern;
+  const matches = (pattern: string) => (pattern.startsWith('*.') ? host.endsWith(pattern.slice(1)) && host.length > pattern.length - 1 : host === pattern);
   return host === 'openlearning.com' || host.endsWith('.openlearning.com') || extraHosts.some(matches);
 }
 
@@ -187,7 +186,8 @@ function classify(error: unknown): AppError {
   if (error instanceof errors.JWTInvalid || error instanceof errors.JWSInvalid) return new AppError('token.malformed', error.message);
   if (error instanceof errors.JOSENotSupported) return new AppError('token.algorithm', error.message);
   // The key set could not be fetched or read: not the learner's fault, worth a retry.
-  if (error instanceof errors.JWKSTimeout || error instanceof errors.JOSEError) return new AppError('token.keys_unavailable', `${error.name}: ${error.message}`);
+  if (error instanceof errors.JWKSTimeout || error instanceof errors.JOSEError)
+    return new AppError('token.keys_unavailable', `${error.name}: ${error.message}`);
   if (error instanceof TypeError) return new AppError('token.keys_unavailable', `key set could not be fetched: ${error.message}`);
   throw error;
 }

@@ -73,12 +73,20 @@ export function queueInvoiceEmail(
   return id !== null;
 }
 
-export function queueLearnerEmail(deps: Pick<Deps, 'db' | 'views' | 'config'>, invoice: Invoice, kind: LearnerEmailKind, options: { at: string; dedupeKey?: string; extra?: Record<string, unknown> }): boolean {
+export function queueLearnerEmail(
+  deps: Pick<Deps, 'db' | 'views' | 'config'>,
+  invoice: Invoice,
+  kind: LearnerEmailKind,
+  options: { at: string; dedupeKey?: string; extra?: Record<string, unknown> },
+): boolean {
   return queueInvoiceEmail(deps, invoice, kind, options);
 }
 
 /** The body of a queued email, from the templates and the invoice as it is now. */
-export function renderQueuedEmail(deps: Pick<Deps, 'db' | 'views' | 'config'>, message: Pick<OutboxMessage, 'kind' | 'invoiceId' | 'subject' | 'contextJson'>): RenderedEmail {
+export function renderQueuedEmail(
+  deps: Pick<Deps, 'db' | 'views' | 'config'>,
+  message: Pick<OutboxMessage, 'kind' | 'invoiceId' | 'subject' | 'contextJson'>,
+): RenderedEmail {
   const kind = message.kind as EmailKind;
   const invoice = message.invoiceId === null ? undefined : findInvoiceById(deps.db, message.invoiceId);
   if (!invoice) throw new Error(`email ${message.kind} has no invoice to render`);

@@ -64,12 +64,19 @@ async function processJob(deps: Deps, owner: string, job: EnrolmentJob): Promise
 
   // Guards: the invoice moved on (marked enrolled by hand, cancelled) or was already enrolled.
   if (invoice.status !== 'paid' || hasSuccessfulAttempt(db, invoice.id)) {
-    updateEnrolmentJob(db, job.id, owner, { status: invoice.status === 'enrolled' ? 'succeeded' : 'cancelled', attemptsIncrement: 0, httpStatus: job.lastHttpStatus, message: `invoice is ${invoice.status}`, at: at() });
+    updateEnrolmentJob(db, job.id, owner, {
+      status: invoice.status === 'enrolled' ? 'succeeded' : 'cancelled',
+      attemptsIncrement: 0,
+      httpStatus: job.lastHttpStatus,
+      message: `invoice is ${invoice.status}`,
+      at: at(),
+    });
     return undefined;
   }
   const interrupted = unfinishedAttempt(db, job.id);
   if (interrupted) {
-    const message = 'The portal stopped while it was calling OpenLearning, so we do not know whether the learner was enrolled. Check the class on OpenLearning, then use "Mark as enrolled" or "Retry enrolment".';
+    const message =
+      'The portal stopped while it was calling OpenLearning, so we do not know whether the learner was enrolled. Check the class on OpenLearning, then use "Mark as enrolled" or "Retry enrolment".';
     writeTransaction(db, () => {
       finishEnrolmentAttempt(db, interrupted.id, { at: at(), outcome: 'unknown', httpStatus: null, message });
       failEnrolment(deps, owner, job, invoice, null, message);
@@ -88,17 +95,42 @@ async function processJob(deps: Deps, owner: string, job: EnrolmentJob): Promise
     if (result.kind === 'enrolled') {
       updateEnrolmentJob(db, job.id, owner, { status: 'succeeded', attemptsIncrement: 1, httpStatus: result.status, message: result.message, at: at() });
       transitionInvoice(db, invoice.id, ['paid'], 'enrolled', at(), { enrolled_at: at() });
-      appendAudit(db, { at: at(), ...SYSTEM, action: 'enrolment.succeeded', invoiceId: invoice.id, summary: `Enrolled in class ${invoice.classId} on OpenLearning (attempt ${attempts}, ${statusText})`, after: { status: 'enrolled' }, data: { attemptId, httpStatus: result.status, message: result.message } });
+      appendAudit(db, {
+        at: at(),
+        ...SYSTEM,
+        action: 'enrolment.succeeded',
+        invoiceId: invoice.id,
+        summary: `Enrolled in class ${invoice.classId} on OpenLearning (attempt ${attempts}, ${statusText})`,
+        after: { status: 'enrolled' },
+        data: { attemptId, httpStatus: result.status, message: result.message },
+      });
       queueLearnerEmail(deps, findInvoiceById(db, invoice.id)!, 'enrolled', { at: at(), dedupeKey: `enrolled:${invoice.id}` });
       return 'enrolled' as const;
     }
     const nextAttempt = addSeconds(deps.clock.now(), enrolmentRetryDelaySeconds(attempts));
     if (result.kind === 'retry' && toDbTime(nextAttempt) <= job.giveUpAt) {
-      updateEnrolmentJob(db, job.id, owner, { status: 'pending', nextAttemptAt: toDbTime(nextAttempt), attemptsIncrement: 1, httpStatus: result.status, message: result.message, at: at() });
-      appendAudit(db, { at: at(), ...SYSTEM, action: 'enrolment.attempt_failed', invoiceId: invoice.id, summary: `Enrolment attempt ${attempts} failed (${statusText}: ${result.message}); retrying at ${toDbTime(nextAttempt)}`, data: { attemptId, httpStatus: result.status, message: result.message } });
+      updateEnrolmentJob(db, job.id, owner, {
+        status: 'pending',
+        nextAttemptAt: toDbTime(nextAttempt),
+        attemptsIncrement: 1,
+        httpStatus: result.status,
+        message: result.message,
+        at: at(),
+      });
+      appendAudit(db, {
+        at: at(),
+        ...SYSTEM,
+        action: 'enrolment.attempt_failed',
+        invoiceId: invoice.id,
+        summary: `Enrolment attempt ${attempts} failed (${statusText}: ${result.message}); retrying at ${toDbTime(nextAttempt)}`,
+        data: { attemptId, httpStatus: result.status, message: result.message },
+      });
       return 'retrying' as const;
     }
-    const why = result.kind === 'retry' ? `OpenLearning could not be reached for a day (last: ${statusText}: ${result.message})` : `OpenLearning refused the enrolment (${statusText}: ${result.message})`;
+    const why =
+      result.kind === 'retry'
+        ? `OpenLearning could not be reached for a day (last: ${statusText}: ${result.message})`
+        : `OpenLearning refused the enrolment (${statusText}: ${result.message})`;
     updateEnrolmentJob(db, job.id, owner, { status: 'failed', attemptsIncrement: 1, httpStatus: result.status, message: result.message, at: at() });
     failEnrolment(deps, null, job, invoice, result.status, why);
     return 'failed' as const;
@@ -111,7 +143,15 @@ function failEnrolment(deps: Deps, owner: string | null, job: EnrolmentJob, invo
   const at = toDbTime(deps.clock.now());
   if (owner !== null) updateEnrolmentJob(db, job.id, owner, { status: 'failed', attemptsIncrement: 0, httpStatus, message: why, at });
   transitionInvoice(db, invoice.id, ['paid'], 'enrolment_failed', at);
-  appendAudit(db, { at, ...SYSTEM, action: 'enrolment.failed', invoiceId: invoice.id, summary: `Enrolment failed: ${why}`, after: { status: 'enrolment_failed' }, data: { httpStatus } });
+  appendAudit(db, {
+    at,
+    ...SYSTEM,
+    action: 'enrolment.failed',
+    invoiceId: invoice.id,
+    summary: `Enrolment failed: ${why}`,
+    after: { status: 'enrolment_failed' },
+    data: { httpStatus },
+  });
   const financeEmail = deps.config.mail.financeEmail;
   if (financeEmail) queueInvoiceEmail(deps, invoice, 'staff-enrolment-failed', { at, to: financeEmail, extra: { why } });
 }
@@ -126,16 +166,30 @@ export function retryEnrolment(deps: Pick<Deps, 'db' | 'clock' | 'background'>, 
     if (!invoice) throw new AppError('admin.not_found', `invoice ${invoiceId}`);
     // A second click finds the invoice already "paid" again: nothing more to do.
     if (invoice.status === 'paid') return invoice;
-    if (!transitionInvoice(deps.db, invoiceId, ['enrolment_failed'], 'paid', at)) throw new AppError('admin.conflict', `invoice ${invoice.number} is ${invoice.status}`);
+    if (!transitionInvoice(deps.db, invoiceId, ['enrolment_failed'], 'paid', at))
+      throw new AppError('admin.conflict', `invoice ${invoice.number} is ${invoice.status}`);
     queueEnrolmentJob(deps.db, invoiceId, at, toDbTime(addSeconds(now, ENROLMENT_RETRY_WINDOW_SECONDS)));
-    appendAudit(deps.db, { at, ...actor, action: 'enrolment.retry_requested', invoiceId, summary: `${actor.actorLabel} asked to retry the enrolment`, before: { status: 'enrolment_failed' }, after: { status: 'paid' } });
+    appendAudit(deps.db, {
+      at,
+      ...actor,
+      action: 'enrolment.retry_requested',
+      invoiceId,
+      summary: `${actor.actorLabel} asked to retry the enrolment`,
+      before: { status: 'enrolment_failed' },
+      after: { status: 'paid' },
+    });
     return findInvoiceById(deps.db, invoiceId)!;
   });
   deps.background.kick('retry-enrolments');
   return invoice;
 }
 
-export function markEnrolled(deps: Pick<Deps, 'db' | 'clock' | 'config' | 'views' | 'background'>, actor: Actor, invoiceId: number, note: string | null): Invoice {
+export function markEnrolled(
+  deps: Pick<Deps, 'db' | 'clock' | 'config' | 'views' | 'background'>,
+  actor: Actor,
+  invoiceId: number,
+  note: string | null,
+): Invoice {
   const at = toDbTime(deps.clock.now());
   const invoice = writeTransaction(deps.db, () => {
     const invoice = findInvoiceById(deps.db, invoiceId);
@@ -146,7 +200,15 @@ export function markEnrolled(deps: Pick<Deps, 'db' | 'clock' | 'config' | 'views
     }
     // The job must not call OpenLearning after a person enrolled the learner by hand.
     cancelEnrolmentJob(deps.db, invoiceId, 'marked as enrolled by staff', at);
-    appendAudit(deps.db, { at, ...actor, action: 'enrolment.marked_enrolled', invoiceId, summary: `${actor.actorLabel} marked the learner as enrolled${note ? `: ${note}` : ''}`, before: { status: invoice.status }, after: { status: 'enrolled' } });
+    appendAudit(deps.db, {
+      at,
+      ...actor,
+      action: 'enrolment.marked_enrolled',
+      invoiceId,
+      summary: `${actor.actorLabel} marked the learner as enrolled${note ? `: ${note}` : ''}`,
+      before: { status: invoice.status },
+      after: { status: 'enrolled' },
+    });
     const updated = findInvoiceById(deps.db, invoiceId)!;
     queueLearnerEmail(deps, updated, 'enrolled', { at, dedupeKey: `enrolled:${invoiceId}` });
     return updated;

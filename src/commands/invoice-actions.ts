@@ -18,7 +18,10 @@ export function cancelInvoice(deps: Pick<Deps, 'db' | 'clock' | 'config' | 'view
     const invoice = findInvoiceById(deps.db, invoiceId);
     if (!invoice) throw new AppError('admin.not_found', `invoice ${invoiceId}`);
     if (invoice.status === 'cancelled') return invoice;
-    if (!CANCELLABLE.includes(invoice.status) || !transitionInvoice(deps.db, invoiceId, CANCELLABLE, 'cancelled', at, { cancelled_at: at, cancel_reason: reason })) {
+    if (
+      !CANCELLABLE.includes(invoice.status) ||
+      !transitionInvoice(deps.db, invoiceId, CANCELLABLE, 'cancelled', at, { cancelled_at: at, cancel_reason: reason })
+    ) {
       throw new AppError('admin.cannot_cancel', `invoice ${invoice.number} is ${invoice.status}`);
     }
     appendAudit(deps.db, {
@@ -44,7 +47,13 @@ export function resendInvoiceEmail(deps: Pick<Deps, 'db' | 'clock' | 'config' | 
     const invoice = findInvoiceById(deps.db, invoiceId);
     if (!invoice) throw new AppError('admin.not_found', `invoice ${invoiceId}`);
     queueLearnerEmail(deps, invoice, 'invoice', { at });
-    appendAudit(deps.db, { at, ...actor, action: 'invoice.resent', invoiceId, summary: `${actor.actorLabel} emailed the invoice again to ${invoice.buyerEmail}` });
+    appendAudit(deps.db, {
+      at,
+      ...actor,
+      action: 'invoice.resent',
+      invoiceId,
+      summary: `${actor.actorLabel} emailed the invoice again to ${invoice.buyerEmail}`,
+    });
     return invoice;
   });
   deps.background.kick('deliver-mail');

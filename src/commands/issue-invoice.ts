@@ -33,7 +33,11 @@ export type IssueResult = { invoice: Invoice; created: boolean };
  * only taken if everything else commits), computes the amounts, stores the invoice and queues its
  * email. Submitting twice, or from two billing pages for the same class, returns the same invoice.
  */
-export function issueInvoice(deps: Pick<Deps, 'db' | 'clock' | 'config' | 'views' | 'randomBytes' | 'background'>, requestToken: string, details: BillingDetails): IssueResult {
+export function issueInvoice(
+  deps: Pick<Deps, 'db' | 'clock' | 'config' | 'views' | 'randomBytes' | 'background'>,
+  requestToken: string,
+  details: BillingDetails,
+): IssueResult {
   const { db, config } = deps;
   const now = deps.clock.now();
   const at = toDbTime(now);
@@ -41,7 +45,8 @@ export function issueInvoice(deps: Pick<Deps, 'db' | 'clock' | 'config' | 'views
     const request = findRequestByToken(db, requestToken);
     if (!request) throw new AppError('billing.not_found', 'unknown billing token');
     if (request.invoiceId !== null) return { invoice: findInvoiceById(db, request.invoiceId)!, created: false };
-    if (request.expiresAt <= at) throw new AppError('billing.link_expired', `request ${request.id} expired at ${request.expiresAt}`, { courseUrl: request.redirectUrl });
+    if (request.expiresAt <= at)
+      throw new AppError('billing.link_expired', `request ${request.id} expired at ${request.expiresAt}`, { courseUrl: request.redirectUrl });
 
     const live = findLiveInvoiceForLearnerClass(db, request.olUserId, request.classId);
     if (live) {

@@ -38,7 +38,12 @@ export interface PaymentOutcome {
   reinstated: boolean;
 }
 
-export function recordPayment(deps: Pick<Deps, 'db' | 'clock' | 'config' | 'views' | 'background'>, actor: Actor & { staffId: number }, invoiceId: number, input: PaymentInput): PaymentOutcome {
+export function recordPayment(
+  deps: Pick<Deps, 'db' | 'clock' | 'config' | 'views' | 'background'>,
+  actor: Actor & { staffId: number },
+  invoiceId: number,
+  input: PaymentInput,
+): PaymentOutcome {
   const { db } = deps;
   const now = deps.clock.now();
   const at = toDbTime(now);
@@ -48,7 +53,14 @@ export function recordPayment(deps: Pick<Deps, 'db' | 'clock' | 'config' | 'view
     if (!invoice) throw new AppError('admin.not_found', `invoice ${invoiceId}`);
     if (previous) {
       if (previous.invoiceId !== invoiceId) throw new AppError('admin.conflict', 'idempotency key reused for another invoice');
-      return { invoice, payment: previous, duplicate: true, paidInFull: invoice.paidMinor >= invoice.totalMinor, overpaidMinor: Math.max(0, invoice.paidMinor - invoice.totalMinor), reinstated: false };
+      return {
+        invoice,
+        payment: previous,
+        duplicate: true,
+        paidInFull: invoice.paidMinor >= invoice.totalMinor,
+        overpaidMinor: Math.max(0, invoice.paidMinor - invoice.totalMinor),
+        reinstated: false,
+      };
     }
     if (invoice.status === 'cancelled') throw new AppError('admin.payment_on_cancelled', `invoice ${invoice.number} is cancelled`);
     if (invoice.paidMinor !== input.expectedPaidMinor) {

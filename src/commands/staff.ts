@@ -90,13 +90,26 @@ export async function createStaff(
   return writeTransaction(deps.db, () => {
     if (findStaffByEmail(deps.db, email)) throw new StaffError(`A staff account for ${email} already exists.`);
     const id = insertStaff(deps.db, { email, name: input.name ?? null, role: input.role, passwordHash, at });
-    appendAudit(deps.db, { at, ...actor, action: 'staff.created', summary: `Staff account ${email} (${input.role}) created`, after: { email, role: input.role }, data: { staffId: id } });
+    appendAudit(deps.db, {
+      at,
+      ...actor,
+      action: 'staff.created',
+      summary: `Staff account ${email} (${input.role}) created`,
+      after: { email, role: input.role },
+      data: { staffId: id },
+    });
     return findStaffById(deps.db, id)!;
   });
 }
 
 /** Sets a new password and signs the account out everywhere (except, optionally, this session). */
-export async function setStaffPassword(deps: Pick<Deps, 'db' | 'clock'>, actor: Actor, staff: Staff, password: string, keepSessionHash?: string): Promise<void> {
+export async function setStaffPassword(
+  deps: Pick<Deps, 'db' | 'clock'>,
+  actor: Actor,
+  staff: Staff,
+  password: string,
+  keepSessionHash?: string,
+): Promise<void> {
   const problem = passwordProblem(password, staff.email);
   if (problem) throw new StaffError(problem);
   const passwordHash = await hashPassword(password);
@@ -104,7 +117,13 @@ export async function setStaffPassword(deps: Pick<Deps, 'db' | 'clock'>, actor: 
   writeTransaction(deps.db, () => {
     updateStaffPassword(deps.db, staff.id, passwordHash, at);
     const revoked = revokeStaffSessions(deps.db, staff.id, at, keepSessionHash);
-    appendAudit(deps.db, { at, ...actor, action: 'staff.password_changed', summary: `Password of ${staff.email} changed; ${revoked} other session(s) signed out`, data: { staffId: staff.id } });
+    appendAudit(deps.db, {
+      at,
+      ...actor,
+      action: 'staff.password_changed',
+      summary: `Password of ${staff.email} changed; ${revoked} other session(s) signed out`,
+      data: { staffId: staff.id },
+    });
   });
 }
 
@@ -143,17 +162,21 @@ export function ensureFirstAdmin(deps: Pick<Deps, 'db' | 'clock' | 'config' | 'r
   writeTransaction(deps.db, () => {
     if (countStaff(deps.db) > 0) return;
     const id = insertStaff(deps.db, { email: adminEmail, name: 'Administrator', role: 'admin', passwordHash: hashSync(password ?? generated!, ARGON2), at });
-    appendAudit(deps.db, { at, actor: 'system', actorLabel: 'first start', action: 'staff.created', summary: `First administrator ${adminEmail} created`, data: { staffId: id } });
+    appendAudit(deps.db, {
+      at,
+      actor: 'system',
+      actorLabel: 'first start',
+      action: 'staff.created',
+      summary: `First administrator ${adminEmail} created`,
+      data: { staffId: id },
+    });
   });
   return { email: adminEmail, generatedPassword: generated };
 }
 
 // ---- Sign-in ---------------------------------------------------------------------------------
 
-export type SignInResult =
-  | { ok: true; staff: Staff; sessionId: string }
-  | { ok: false; reason: 'invalid' }
-  | { ok: false; reason: 'locked'; retryAt: Date };
+export type SignInResult = { ok: true; staff: Staff; sessionId: string } | { ok: false; reason: 'invalid' } | { ok: false; reason: 'locked'; retryAt: Date };
 
 function lockedUntil(deps: Pick<Deps, 'db'>, key: string, limit: number, now: Date): Date | undefined {
   const since = toDbTime(addSeconds(now, -THROTTLE_WINDOW_SECONDS));

@@ -31,8 +31,11 @@ const json = (v: unknown) => (v === undefined || v === null ? null : JSON.string
 
 /** The only way anything is written to the audit log; the database refuses updates and deletes. */
 export function appendAudit(db: Db, entry: AuditEntry): void {
-  sql(db, `INSERT INTO audit_log (at, actor, actor_label, action, invoice_id, summary, before_json, after_json, data_json)
-    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`).run(
+  sql(
+    db,
+    `INSERT INTO audit_log (at, actor, actor_label, action, invoice_id, summary, before_json, after_json, data_json)
+    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+  ).run(
     entry.at,
     entry.actor,
     entry.actorLabel ?? null,

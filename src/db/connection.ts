@@ -53,7 +53,12 @@ export function writeTransaction<T>(db: Db, fn: () => T): T {
  * is one UPDATE, so two processes on one database never take the same row; a worker that dies
  * leaves a lease that simply runs out.
  */
-export function claimDue<R>(db: Db, table: 'outbox' | 'enrolment_jobs', columns: string, claim: { now: string; leaseUntil: string; owner: string; limit: number }): R[] {
+export function claimDue<R>(
+  db: Db,
+  table: 'outbox' | 'enrolment_jobs',
+  columns: string,
+  claim: { now: string; leaseUntil: string; owner: string; limit: number },
+): R[] {
   return sql<[string, string, string, string, number], R>(
     db,
     `UPDATE ${table} SET locked_until = ?, locked_by = ?

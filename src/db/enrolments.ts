@@ -33,11 +33,14 @@ const ATTEMPT_COLUMNS = `id, job_id AS jobId, invoice_id AS invoiceId, started_a
 
 /** Queues (or re-arms) the one enrolment job of an invoice. */
 export function queueEnrolmentJob(db: Db, invoiceId: number, at: string, giveUpAt: string): void {
-  sql(db, `INSERT INTO enrolment_jobs (invoice_id, status, next_attempt_at, give_up_at, created_at, updated_at)
+  sql(
+    db,
+    `INSERT INTO enrolment_jobs (invoice_id, status, next_attempt_at, give_up_at, created_at, updated_at)
     VALUES (?, 'pending', ?, ?, ?, ?)
     ON CONFLICT (invoice_id) DO UPDATE SET status = 'pending', next_attempt_at = excluded.next_attempt_at,
       give_up_at = excluded.give_up_at, locked_until = NULL, locked_by = NULL, updated_at = excluded.updated_at
-    WHERE enrolment_jobs.status <> 'succeeded'`).run(invoiceId, at, giveUpAt, at, at);
+    WHERE enrolment_jobs.status <> 'succeeded'`,
+  ).run(invoiceId, at, giveUpAt, at, at);
 }
 
 export function findEnrolmentJob(db: Db, invoiceId: number): EnrolmentJob | undefined {
@@ -54,17 +57,27 @@ export function updateEnrolmentJob(
   owner: string | null,
   change: { status: EnrolmentJobStatus; nextAttemptAt?: string; attemptsIncrement: number; httpStatus: number | null; message: string | null; at: string },
 ): void {
-  sql(db, `UPDATE enrolment_jobs SET status = @status, next_attempt_at = COALESCE(@nextAttemptAt, next_attempt_at), attempts = attempts + @attemptsIncrement,
+  sql(
+    db,
+    `UPDATE enrolment_jobs SET status = @status, next_attempt_at = COALESCE(@nextAttemptAt, next_attempt_at), attempts = attempts + @attemptsIncrement,
       last_http_status = @httpStatus, last_message = @message, locked_until = NULL, locked_by = NULL, updated_at = @at
-    WHERE id = @id AND (@owner IS NULL OR locked_by = @owner)`).run({ id, owner, nextAttemptAt: change.nextAttemptAt ?? null, ...change });
+    WHERE id = @id AND (@owner IS NULL OR locked_by = @owner)`,
+  ).run({ id, owner, nextAttemptAt: change.nextAttemptAt ?? null, ...change });
 }
 
 export function startEnrolmentAttempt(db: Db, jobId: number, invoiceId: number, at: string): number {
   return Number(sql(db, 'INSERT INTO enrolment_attempts (job_id, invoice_id, started_at) VALUES (?, ?, ?)').run(jobId, invoiceId, at).lastInsertRowid);
 }
 
-export function finishEnrolmentAttempt(db: Db, id: number, result: { at: string; outcome: NonNullable<EnrolmentAttempt['outcome']>; httpStatus: number | null; message: string | null }): void {
-  sql(db, 'UPDATE enrolment_attempts SET finished_at = @at, outcome = @outcome, http_status = @httpStatus, message = @message WHERE id = @id').run({ id, ...result });
+export function finishEnrolmentAttempt(
+  db: Db,
+  id: number,
+  result: { at: string; outcome: NonNullable<EnrolmentAttempt['outcome']>; httpStatus: number | null; message: string | null },
+): void {
+  sql(db, 'UPDATE enrolment_attempts SET finished_at = @at, outcome = @outcome, http_status = @httpStatus, message = @message WHERE id = @id').run({
+    id,
+    ...result,
+  });
 }
 
 /** An attempt started but never finished: the process stopped while OpenLearning was being called. */
@@ -82,6 +95,9 @@ export function hasSuccessfulAttempt(db: Db, invoiceId: number): boolean {
 
 /** Stops the job for good (staff enrolled the learner by hand): it must never call OpenLearning now. */
 export function cancelEnrolmentJob(db: Db, invoiceId: number, message: string, at: string): void {
-  sql(db, `UPDATE enrolment_jobs SET status = 'cancelled', locked_until = NULL, locked_by = NULL, last_message = ?, updated_at = ?
-    WHERE invoice_id = ? AND status <> 'succeeded'`).run(message, at, invoiceId);
+  sql(
+    db,
+    `UPDATE enrolment_jobs SET status = 'cancelled', locked_until = NULL, locked_by = NULL, last_message = ?, updated_at = ?
+    WHERE invoice_id = ? AND status <> 'succeeded'`,
+  ).run(message, at, invoiceId);
 }

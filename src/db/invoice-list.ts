@@ -96,8 +96,7 @@ interface IdWindows {
 
 type Search =
   /** Every matching id is known (few): the query is driven by them. */
-  | { kind: 'ids'; ids: number[] }
-  | TestSearch;
+  { kind: 'ids'; ids: number[] } | TestSearch;
 
 interface Condition {
   conditions: string[];
@@ -147,7 +146,9 @@ function tabIdRange(db: Db, tab: Tab, condition: Condition): { lowId: number; hi
   const status: InvoiceStatus = tab === 'awaiting' || tab === 'overdue' ? 'awaiting_payment' : tab;
   const size = (sql(db, 'SELECT n FROM invoice_status_counts WHERE status = ?').get(status) as { n: number } | undefined)?.n;
   if (size === undefined || size > SMALL_TAB) return undefined;
-  const range = sql(db, `SELECT MIN(invoices.id) AS lowId, MAX(invoices.id) AS highId FROM invoices WHERE ${condition.conditions.join(' AND ')}`).get(condition.params) as {
+  const range = sql(db, `SELECT MIN(invoices.id) AS lowId, MAX(invoices.id) AS highId FROM invoices WHERE ${condition.conditions.join(' AND ')}`).get(
+    condition.params,
+  ) as {
     lowId: number | null;
     highId: number | null;
   };
@@ -339,7 +340,10 @@ const WINDOW_MARGIN = 256;
 function searchByIdWindows(db: Db, query: InvoiceListQuery, base: Condition, search: IdWindows): PageRow[] | undefined {
   const column = SORTS[query.sort];
   const desc = query.dir === 'desc';
-  const table = sql(db, 'SELECT (SELECT MIN(id) FROM invoices) AS low, (SELECT MAX(id) FROM invoices) AS high').get() as { low: number | null; high: number | null };
+  const table = sql(db, 'SELECT (SELECT MIN(id) FROM invoices) AS low, (SELECT MAX(id) FROM invoices) AS high').get() as {
+    low: number | null;
+    high: number | null;
+  };
   if (table.low === null || table.high === null) return [];
   const low = Math.max(table.low, search.tabRange?.lowId ?? table.low);
   const high = Math.min(table.high, search.tabRange?.highId ?? table.high);
@@ -373,7 +377,11 @@ function searchByIdWindows(db: Db, query: InvoiceListQuery, base: Condition, sea
  * batch is one finished query, so a long export never holds the connection busy between batches
  * while other requests use it.
  */
-export function* iterateInvoices(db: Db, query: Omit<InvoiceListQuery, 'after' | 'limit'>, batchSize = 1000): Generator<Invoice & { lastPaymentOn: string | null }> {
+export function* iterateInvoices(
+  db: Db,
+  query: Omit<InvoiceListQuery, 'after' | 'limit'>,
+  batchSize = 1000,
+): Generator<Invoice & { lastPaymentOn: string | null }> {
   let after: InvoiceListQuery['after'];
   do {
     const page = listInvoices(db, { ...query, after, limit: batchSize });

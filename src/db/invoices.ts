@@ -54,19 +54,25 @@ export function paymentReferenceExists(db: Db, reference: string): boolean {
   return sql(db, 'SELECT 1 FROM invoices WHERE payment_reference = ?').get(reference) !== undefined;
 }
 
-export type NewInvoice = Omit<Invoice, 'id' | 'paidMinor' | 'paidAt' | 'enrolledAt' | 'expiredAt' | 'cancelledAt' | 'cancelReason' | 'expiryHeldAt' | 'pdfSha256' | 'status' | 'updatedAt'>;
+export type NewInvoice = Omit<
+  Invoice,
+  'id' | 'paidMinor' | 'paidAt' | 'enrolledAt' | 'expiredAt' | 'cancelledAt' | 'cancelReason' | 'expiryHeldAt' | 'pdfSha256' | 'status' | 'updatedAt'
+>;
 
 export function insertInvoice(db: Db, invoice: NewInvoice): number {
   const row = { ...invoice, issuerJson: JSON.stringify(invoice.issuer), taxInclusive: invoice.taxInclusive ? 1 : 0 };
   return Number(
-    sql(db, `INSERT INTO invoices (seq, number, access_token, payment_reference, status, ol_user_id, audience, course_id, class_id,
+    sql(
+      db,
+      `INSERT INTO invoices (seq, number, access_token, payment_reference, status, ol_user_id, audience, course_id, class_id,
         course_title, redirect_url, buyer_name, buyer_email, buyer_organisation, buyer_address, buyer_country, buyer_tax_id,
         buyer_po_number, currency, net_minor, tax_minor, total_minor, tax_rate, tax_label, tax_inclusive, issue_date, due_date,
         issued_at, expires_at, issuer_json, updated_at)
       VALUES (@seq, @number, @accessToken, @paymentReference, 'awaiting_payment', @olUserId, @audience, @courseId, @classId,
         @courseTitle, @redirectUrl, @buyerName, @buyerEmail, @buyerOrganisation, @buyerAddress, @buyerCountry, @buyerTaxId,
         @buyerPoNumber, @currency, @netMinor, @taxMinor, @totalMinor, @taxRate, @taxLabel, @taxInclusive, @issueDate, @dueDate,
-        @issuedAt, @expiresAt, @issuerJson, @issuedAt)`).run(row).lastInsertRowid,
+        @issuedAt, @expiresAt, @issuerJson, @issuedAt)`,
+    ).run(row).lastInsertRowid,
   );
 }
 
@@ -101,12 +107,18 @@ export function transitionInvoice(
 
 /** Unpaid invoices whose expiry has passed, oldest expiry first (read from the (status, expires_at) index). */
 export function invoicesToExpire(db: Db, now: string, limit: number): { id: number }[] {
-  return sql<[string, number], { id: number }>(db, `SELECT id FROM invoices WHERE status = 'awaiting_payment' AND expires_at <= ? ORDER BY expires_at LIMIT ?`).all(now, limit);
+  return sql<[string, number], { id: number }>(
+    db,
+    `SELECT id FROM invoices WHERE status = 'awaiting_payment' AND expires_at <= ? ORDER BY expires_at LIMIT ?`,
+  ).all(now, limit);
 }
 
 /** Partially paid invoices past their expiry that staff have not been told about yet. */
 export function partiallyPaidPastExpiry(db: Db, now: string, limit: number): { id: number }[] {
-  return sql<[string, number], { id: number }>(db, `SELECT id FROM invoices WHERE status = 'partially_paid' AND expires_at <= ? AND expiry_held_at IS NULL ORDER BY expires_at LIMIT ?`).all(now, limit);
+  return sql<[string, number], { id: number }>(
+    db,
+    `SELECT id FROM invoices WHERE status = 'partially_paid' AND expires_at <= ? AND expiry_held_at IS NULL ORDER BY expires_at LIMIT ?`,
+  ).all(now, limit);
 }
 
 export function markExpiryHeld(db: Db, id: number, at: string): boolean {
@@ -130,7 +142,14 @@ export interface ReminderCandidate {
  * (status, due date, id) order after `after`, so each batch reads the (status, due_date) index
  * from where the last one stopped.
  */
-export function reminderCandidates(db: Db, fromDue: string, toDue: string, now: string, after: ReminderCandidate | undefined, limit: number): ReminderCandidate[] {
+export function reminderCandidates(
+  db: Db,
+  fromDue: string,
+  toDue: string,
+  now: string,
+  after: ReminderCandidate | undefined,
+  limit: number,
+): ReminderCandidate[] {
   return sql<[Record<string, unknown>], ReminderCandidate>(
     db,
     `SELECT id, status, issue_date AS issueDate, due_date AS dueDate FROM invoices

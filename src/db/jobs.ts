@@ -2,9 +2,12 @@ import { sql, type Db } from './connection.js';
 
 /** Takes (or renews) the lease on a job name. False when another owner holds a live lease. */
 export function acquireJobLock(db: Db, name: string, owner: string, now: string, until: string): boolean {
-  const result = sql(db, `INSERT INTO job_locks (name, owner, locked_until, acquired_at) VALUES (@name, @owner, @until, @now)
+  const result = sql(
+    db,
+    `INSERT INTO job_locks (name, owner, locked_until, acquired_at) VALUES (@name, @owner, @until, @now)
     ON CONFLICT (name) DO UPDATE SET owner = excluded.owner, locked_until = excluded.locked_until, acquired_at = excluded.acquired_at
-    WHERE job_locks.locked_until < @now OR job_locks.owner = @owner`).run({ name, owner, now, until });
+    WHERE job_locks.locked_until < @now OR job_locks.owner = @owner`,
+  ).run({ name, owner, now, until });
   return result.changes === 1;
 }
 
@@ -34,8 +37,11 @@ export interface JobRunRow {
 }
 
 export function lastJobRuns(db: Db): Map<string, JobRunRow> {
-  const rows = sql(db, `SELECT name, started_at AS startedAt, finished_at AS finishedAt, status, counts_json AS countsJson, error
-    FROM job_runs WHERE id IN (SELECT MAX(id) FROM job_runs GROUP BY name)`).all() as (Omit<JobRunRow, 'counts'> & { countsJson: string | null })[];
+  const rows = sql(
+    db,
+    `SELECT name, started_at AS startedAt, finished_at AS finishedAt, status, counts_json AS countsJson, error
+    FROM job_runs WHERE id IN (SELECT MAX(id) FROM job_runs GROUP BY name)`,
+  ).all() as (Omit<JobRunRow, 'counts'> & { countsJson: string | null })[];
   return new Map(rows.map(({ countsJson, ...r }) => [r.name, { ...r, counts: countsJson ? JSON.parse(countsJson) : {} }]));
 }
 

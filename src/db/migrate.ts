@@ -45,12 +45,17 @@ export function migrate(db: Db, migrations = readMigrations()): MigrationResult 
     applied_at TEXT NOT NULL
   )`);
   const done = new Map(
-    (db.prepare('SELECT version, name, checksum FROM schema_migrations').all() as { version: number; name: string; checksum: string }[]).map((r) => [r.version, r]),
+    (db.prepare('SELECT version, name, checksum FROM schema_migrations').all() as { version: number; name: string; checksum: string }[]).map((r) => [
+      r.version,
+      r,
+    ]),
   );
   const known = new Set(migrations.map((m) => m.version));
   for (const [version, row] of done) {
     if (!known.has(version)) {
-      throw new Error(`The database has migration ${row.name}, which this version of the portal does not know: it was written by a newer version. Run that version, or restore a backup taken before the upgrade.`);
+      throw new Error(
+        `The database has migration ${row.name}, which this version of the portal does not know: it was written by a newer version. Run that version, or restore a backup taken before the upgrade.`,
+      );
     }
   }
   const applied: string[] = [];
@@ -58,13 +63,20 @@ export function migrate(db: Db, migrations = readMigrations()): MigrationResult 
     const previous = done.get(m.version);
     if (previous) {
       if (previous.checksum !== m.checksum) {
-        throw new Error(`Migration ${m.name} was changed after it was applied to this database. Migrations are forward-only: restore the file and add a new migration instead.`);
+        throw new Error(
+          `Migration ${m.name} was changed after it was applied to this database. Migrations are forward-only: restore the file and add a new migration instead.`,
+        );
       }
       continue;
     }
     db.transaction(() => {
       db.exec(m.sql);
-      db.prepare('INSERT INTO schema_migrations (version, name, checksum, applied_at) VALUES (?, ?, ?, ?)').run(m.version, m.name, m.checksum, new Date().toISOString());
+      db.prepare('INSERT INTO schema_migrations (version, name, checksum, applied_at) VALUES (?, ?, ?, ?)').run(
+        m.version,
+        m.name,
+        m.checksum,
+        new Date().toISOString(),
+      );
     }).immediate();
     applied.push(m.name);
   }

@@ -34,9 +34,12 @@ export interface NewOutboxMessage {
 
 /** Returns the new id, or null when an email with the same dedupe key already exists. */
 export function enqueueEmail(db: Db, m: NewOutboxMessage): number | null {
-  const result = sql(db, `INSERT INTO outbox (kind, invoice_id, dedupe_key, to_address, subject, context_json, attach_invoice_pdf, next_attempt_at, created_at)
+  const result = sql(
+    db,
+    `INSERT INTO outbox (kind, invoice_id, dedupe_key, to_address, subject, context_json, attach_invoice_pdf, next_attempt_at, created_at)
     VALUES (@kind, @invoiceId, @dedupeKey, @toAddress, @subject, @contextJson, @attach, @createdAt, @createdAt)
-    ON CONFLICT (dedupe_key) DO NOTHING`).run({
+    ON CONFLICT (dedupe_key) DO NOTHING`,
+  ).run({
     kind: m.kind,
     invoiceId: m.invoiceId,
     dedupeKey: m.dedupeKey ?? null,
@@ -54,22 +57,36 @@ export function claimDueEmails(db: Db, claim: { now: string; leaseUntil: string;
 }
 
 export function markEmailSent(db: Db, id: number, owner: string, at: string, messageId: string): boolean {
-  return sql(db, `UPDATE outbox SET status = 'sent', sent_at = ?, message_id = ?, attempts = attempts + 1, locked_until = NULL, locked_by = NULL, last_error = NULL
-    WHERE id = ? AND locked_by = ? AND status = 'pending'`).run(at, messageId, id, owner).changes === 1;
+  return (
+    sql(
+      db,
+      `UPDATE outbox SET status = 'sent', sent_at = ?, message_id = ?, attempts = attempts + 1, locked_until = NULL, locked_by = NULL, last_error = NULL
+    WHERE id = ? AND locked_by = ? AND status = 'pending'`,
+    ).run(at, messageId, id, owner).changes === 1
+  );
 }
 
 export function markEmailRetry(db: Db, id: number, owner: string, nextAttemptAt: string, error: string): void {
-  sql(db, `UPDATE outbox SET attempts = attempts + 1, next_attempt_at = ?, last_error = ?, locked_until = NULL, locked_by = NULL
-    WHERE id = ? AND locked_by = ?`).run(nextAttemptAt, error, id, owner);
+  sql(
+    db,
+    `UPDATE outbox SET attempts = attempts + 1, next_attempt_at = ?, last_error = ?, locked_until = NULL, locked_by = NULL
+    WHERE id = ? AND locked_by = ?`,
+  ).run(nextAttemptAt, error, id, owner);
 }
 
 export function markEmailFailed(db: Db, id: number, owner: string, error: string): void {
-  sql(db, `UPDATE outbox SET status = 'failed', attempts = attempts + 1, last_error = ?, locked_until = NULL, locked_by = NULL
-    WHERE id = ? AND locked_by = ?`).run(error, id, owner);
+  sql(
+    db,
+    `UPDATE outbox SET status = 'failed', attempts = attempts + 1, last_error = ?, locked_until = NULL, locked_by = NULL
+    WHERE id = ? AND locked_by = ?`,
+  ).run(error, id, owner);
 }
 
 export function lastEmailForInvoice(db: Db, invoiceId: number, kind: string): OutboxMessage | undefined {
-  return sql<[number, string], OutboxMessage>(db, `SELECT ${COLUMNS} FROM outbox WHERE invoice_id = ? AND kind = ? ORDER BY id DESC LIMIT 1`).get(invoiceId, kind);
+  return sql<[number, string], OutboxMessage>(db, `SELECT ${COLUMNS} FROM outbox WHERE invoice_id = ? AND kind = ? ORDER BY id DESC LIMIT 1`).get(
+    invoiceId,
+    kind,
+  );
 }
 
 export function emailsForInvoice(db: Db, invoiceId: number): OutboxMessage[] {

@@ -23,13 +23,19 @@ export function findPaymentByIdempotencyKey(db: Db, key: string): Payment | unde
 }
 
 export function paymentsForInvoice(db: Db, invoiceId: number): Payment[] {
-  return sql<[number], Payment>(db, `SELECT ${COLUMNS} FROM payments JOIN staff ON staff.id = payments.recorded_by WHERE invoice_id = ? ORDER BY payments.id`).all(invoiceId);
+  return sql<[number], Payment>(
+    db,
+    `SELECT ${COLUMNS} FROM payments JOIN staff ON staff.id = payments.recorded_by WHERE invoice_id = ? ORDER BY payments.id`,
+  ).all(invoiceId);
 }
 
 export function insertPayment(db: Db, p: Omit<Payment, 'id' | 'recordedByEmail'>): number {
   return Number(
-    sql(db, `INSERT INTO payments (invoice_id, amount_minor, currency, received_on, bank_reference, note, idempotency_key, recorded_by, recorded_at)
-      VALUES (@invoiceId, @amountMinor, @currency, @receivedOn, @bankReference, @note, @idempotencyKey, @recordedBy, @recordedAt)`).run(p).lastInsertRowid,
+    sql(
+      db,
+      `INSERT INTO payments (invoice_id, amount_minor, currency, received_on, bank_reference, note, idempotency_key, recorded_by, recorded_at)
+      VALUES (@invoiceId, @amountMinor, @currency, @receivedOn, @bankReference, @note, @idempotencyKey, @recordedBy, @recordedAt)`,
+    ).run(p).lastInsertRowid,
   );
 }
 

@@ -23,15 +23,21 @@ const COLUMNS = `id, token, jti, ol_user_id AS olUserId, audience, course_id AS 
 
 /** Records a token id as used. Returns false when it was already used (a replay). */
 export function markTokenUsed(db: Db, row: { jti: string; audience: string; usedAt: string; tokenExpiresAt: string }): boolean {
-  const result = sql(db, `INSERT INTO used_tokens (jti, audience, used_at, token_expires_at) VALUES (@jti, @audience, @usedAt, @tokenExpiresAt)
-    ON CONFLICT (jti) DO NOTHING`).run(row);
+  const result = sql(
+    db,
+    `INSERT INTO used_tokens (jti, audience, used_at, token_expires_at) VALUES (@jti, @audience, @usedAt, @tokenExpiresAt)
+    ON CONFLICT (jti) DO NOTHING`,
+  ).run(row);
   return result.changes === 1;
 }
 
 export function insertEnrolmentRequest(db: Db, row: Omit<EnrolmentRequest, 'id' | 'invoiceId'>): number {
   return Number(
-    sql(db, `INSERT INTO enrolment_requests (token, jti, ol_user_id, audience, course_id, class_id, title, currency, price_minor, redirect_url, created_at, expires_at)
-      VALUES (@token, @jti, @olUserId, @audience, @courseId, @classId, @title, @currency, @priceMinor, @redirectUrl, @createdAt, @expiresAt)`).run(row).lastInsertRowid,
+    sql(
+      db,
+      `INSERT INTO enrolment_requests (token, jti, ol_user_id, audience, course_id, class_id, title, currency, price_minor, redirect_url, created_at, expires_at)
+      VALUES (@token, @jti, @olUserId, @audience, @courseId, @classId, @title, @currency, @priceMinor, @redirectUrl, @createdAt, @expiresAt)`,
+    ).run(row).lastInsertRowid,
   );
 }
 
@@ -50,6 +56,9 @@ export function purgeUsedTokens(db: Db, expiredBefore: string, limit: number): n
 
 /** Billing requests that never became an invoice and whose link has expired. */
 export function purgeAbandonedRequests(db: Db, expiredBefore: string, limit: number): number {
-  return sql(db, `DELETE FROM enrolment_requests WHERE id IN (
-      SELECT id FROM enrolment_requests WHERE invoice_id IS NULL AND expires_at < ? LIMIT ?)`).run(expiredBefore, limit).changes;
+  return sql(
+    db,
+    `DELETE FROM enrolment_requests WHERE id IN (
+      SELECT id FROM enrolment_requests WHERE invoice_id IS NULL AND expires_at < ? LIMIT ?)`,
+  ).run(expiredBefore, limit).changes;
 }

@@ -7,7 +7,10 @@ export interface SandboxEnrolment {
 }
 
 export function sandboxEnrolments(db: Db): SandboxEnrolment[] {
-  return sql<[], SandboxEnrolment>(db, 'SELECT class_id AS classId, user_id AS userId, enrolled_at AS enrolledAt FROM sandbox_enrolments ORDER BY enrolled_at').all();
+  return sql<[], SandboxEnrolment>(
+    db,
+    'SELECT class_id AS classId, user_id AS userId, enrolled_at AS enrolledAt FROM sandbox_enrolments ORDER BY enrolled_at',
+  ).all();
 }
 
 export function recordSandboxEnrolment(db: Db, classId: string, userId: string, at: string): void {

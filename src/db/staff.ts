@@ -76,13 +76,19 @@ export interface SessionRow {
 }
 
 export function insertSession(db: Db, row: Omit<SessionRow, 'revokedAt'> & { ip: string | null; userAgent: string | null }): void {
-  sql(db, `INSERT INTO sessions (id_hash, staff_id, csrf_token, created_at, last_seen_at, expires_at, ip, user_agent)
-    VALUES (@idHash, @staffId, @csrfToken, @createdAt, @lastSeenAt, @expiresAt, @ip, @userAgent)`).run(row);
+  sql(
+    db,
+    `INSERT INTO sessions (id_hash, staff_id, csrf_token, created_at, last_seen_at, expires_at, ip, user_agent)
+    VALUES (@idHash, @staffId, @csrfToken, @createdAt, @lastSeenAt, @expiresAt, @ip, @userAgent)`,
+  ).run(row);
 }
 
 export function findSession(db: Db, idHash: string): SessionRow | undefined {
-  return sql<[string], SessionRow>(db, `SELECT id_hash AS idHash, staff_id AS staffId, csrf_token AS csrfToken, created_at AS createdAt,
-    last_seen_at AS lastSeenAt, expires_at AS expiresAt, revoked_at AS revokedAt FROM sessions WHERE id_hash = ?`).get(idHash);
+  return sql<[string], SessionRow>(
+    db,
+    `SELECT id_hash AS idHash, staff_id AS staffId, csrf_token AS csrfToken, created_at AS createdAt,
+    last_seen_at AS lastSeenAt, expires_at AS expiresAt, revoked_at AS revokedAt FROM sessions WHERE id_hash = ?`,
+  ).get(idHash);
 }
 
 export function touchSession(db: Db, idHash: string, at: string): void {
@@ -98,7 +104,11 @@ export function revokeStaffSessions(db: Db, staffId: number, at: string, exceptI
 }
 
 export function purgeSessions(db: Db, before: string, limit: number): number {
-  return sql(db, `DELETE FROM sessions WHERE id_hash IN (SELECT id_hash FROM sessions WHERE expires_at < ? OR revoked_at < ? LIMIT ?)`).run(before, before, limit).changes;
+  return sql(db, `DELETE FROM sessions WHERE id_hash IN (SELECT id_hash FROM sessions WHERE expires_at < ? OR revoked_at < ? LIMIT ?)`).run(
+    before,
+    before,
+    limit,
+  ).changes;
 }
 
 // ---- Sign-in throttling ------------------------------------------------------------------

@@ -59,8 +59,7 @@ const schema = z.object({
 });
 
 export type BillingFormResult =
-  | { ok: true; details: BillingDetails }
-  | { ok: false; errors: Partial<Record<BillingField, string>>; values: Record<BillingField, string> };
+  { ok: true; details: BillingDetails } | { ok: false; errors: Partial<Record<BillingField, string>>; values: Record<BillingField, string> };
 
 /** Parses the submitted form; on error returns a message per field and the values as typed. */
 export function parseBillingForm(body: Record<string, unknown>): BillingFormResult {

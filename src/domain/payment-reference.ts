@@ -108,9 +108,7 @@ export function normalizeReferenceInput(input: string): ReferenceSearch | null {
   if (compact.startsWith('RF')) {
     if (!/^RF\d{13}$/.test(compact)) return null;
     const plain = compact.slice(4);
-    return isValidCreditorReference(compact) && isValidPaymentReference(plain)
-      ? { kind: 'reference', plain }
-      : { kind: 'invalid-check', plain };
+    return isValidCreditorReference(compact) && isValidPaymentReference(plain) ? { kind: 'reference', plain } : { kind: 'invalid-check', plain };
   }
   if (!/^\d{11}$/.test(compact)) return null;
   return isValidPaymentReference(compact) ? { kind: 'reference', plain: compact } : { kind: 'invalid-check', plain: compact };

@@ -27,10 +27,17 @@ export function listBackups(config: Pick<Config, 'dataDir'>): string[] {
     .map((f) => path.join(dir, f));
 }
 
-export async function backupDatabase(deps: Pick<Deps, 'db' | 'config' | 'clock' | 'logger'>, context?: JobContext): Promise<{ file: string; bytes: number; removed: number }> {
+export async function backupDatabase(
+  deps: Pick<Deps, 'db' | 'config' | 'clock' | 'logger'>,
+  context?: JobContext,
+): Promise<{ file: string; bytes: number; removed: number }> {
   const dir = backupDirectory(deps.config);
   fs.mkdirSync(dir, { recursive: true });
-  const stamp = deps.clock.now().toISOString().replace(/[-:]/g, '').replace(/\.\d+Z$/, 'Z');
+  const stamp = deps.clock
+    .now()
+    .toISOString()
+    .replace(/[-:]/g, '')
+    .replace(/\.\d+Z$/, 'Z');
   const file = path.join(dir, `portal-${stamp}.db`);
   const partial = `${file}.partial`;
   fs.rmSync(partial, { force: true });

@@ -24,7 +24,16 @@ export async function expireInvoices(deps: Deps, context: JobContext): Promise<J
       // Conditional on the status: a payment recorded a moment ago wins.
       if (!transitionInvoice(db, id, ['awaiting_payment'], 'expired', now, { expired_at: now })) return;
       const invoice = findInvoiceById(db, id)!;
-      appendAudit(db, { at: now, actor: 'system', actorLabel: 'expire-invoices job', action: 'invoice.expired', invoiceId: id, summary: `Invoice expired unpaid (expiry ${invoice.expiresAt})`, before: { status: 'awaiting_payment' }, after: { status: 'expired' } });
+      appendAudit(db, {
+        at: now,
+        actor: 'system',
+        actorLabel: 'expire-invoices job',
+        action: 'invoice.expired',
+        invoiceId: id,
+        summary: `Invoice expired unpaid (expiry ${invoice.expiresAt})`,
+        before: { status: 'awaiting_payment' },
+        after: { status: 'expired' },
+      });
       queueLearnerEmail(deps, invoice, 'expired', { at: now, dedupeKey: `expired:${id}` });
     },
   );

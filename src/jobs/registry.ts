@@ -13,7 +13,10 @@ export interface JobDefinition {
 }
 
 export const JOBS: Record<JobName, JobDefinition> = {
-  'expire-invoices': { run: expireInvoices, description: 'Expire unpaid invoices past INVOICE_EXPIRY_DAYS (learner emailed); hold partially paid ones for staff.' },
+  'expire-invoices': {
+    run: expireInvoices,
+    description: 'Expire unpaid invoices past INVOICE_EXPIRY_DAYS (learner emailed); hold partially paid ones for staff.',
+  },
   'send-reminders': { run: sendReminders, description: 'Email payment reminders REMINDER_DAYS before the due date, once each, with the amount still owed.' },
   'deliver-mail': { run: deliverMail, description: 'Send queued emails that are due (retries with backoff while SMTP is down).' },
   'retry-enrolments': { run: processEnrolments, description: 'Enrol paid learners through the OpenLearning API; retry what failed for about a day.' },

@@ -70,7 +70,10 @@ export class JobRunner implements Background {
         const status = this.stopping ? ('stopped' as const) : ('succeeded' as const);
         const run = { name, counts, ms: Math.round(performance.now() - started), status };
         finishJobRun(db, runId, toDbTime(clock.now()), status, counts, null);
-        logger.info({ job: name, ms: run.ms, status, ...counts }, status === 'stopped' ? 'job stopped early (shutdown); the next run continues' : 'job finished');
+        logger.info(
+          { job: name, ms: run.ms, status, ...counts },
+          status === 'stopped' ? 'job stopped early (shutdown); the next run continues' : 'job finished',
+        );
         return run;
       })
       .catch((err: unknown) => {

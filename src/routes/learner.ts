@@ -43,7 +43,12 @@ export function learnerRoutes(deps: Deps): Router {
     return invoice;
   }
 
-  function renderBillingForm(ctx: Context, request: EnrolmentRequest, values: Partial<Record<BillingField, string>>, errors: Partial<Record<BillingField, string>>) {
+  function renderBillingForm(
+    ctx: Context,
+    request: EnrolmentRequest,
+    values: Partial<Record<BillingField, string>>,
+    errors: Partial<Record<BillingField, string>>,
+  ) {
     const amounts = computeTax(request.priceMinor, config.tax.rate, config.tax.inclusive);
     render(ctx, 'learner/billing.njk', {
       title: `Billing details – ${request.title}`,
@@ -85,7 +90,8 @@ export function learnerRoutes(deps: Deps): Router {
       ctx.status = 303;
       return ctx.redirect(invoiceLinks(config.publicUrl, invoice).status);
     }
-    if (request.expiresAt <= toDbTime(clock.now())) throw new AppError('billing.link_expired', `request ${request.id} expired`, { courseUrl: request.redirectUrl });
+    if (request.expiresAt <= toDbTime(clock.now()))
+      throw new AppError('billing.link_expired', `request ${request.id} expired`, { courseUrl: request.redirectUrl });
     renderBillingForm(ctx, request, {}, {});
   });
 
@@ -93,7 +99,8 @@ export function learnerRoutes(deps: Deps): Router {
     const request = loadRequest(ctx.params.token!);
     const form = parseBillingForm((ctx.request.body ?? {}) as Record<string, unknown>);
     if (!form.ok && request.invoiceId === null) {
-      if (request.expiresAt <= toDbTime(clock.now())) throw new AppError('billing.link_expired', `request ${request.id} expired`, { courseUrl: request.redirectUrl });
+      if (request.expiresAt <= toDbTime(clock.now()))
+        throw new AppError('billing.link_expired', `request ${request.id} expired`, { courseUrl: request.redirectUrl });
       ctx.status = 422;
       return renderBillingForm(ctx, request, form.values, form.errors);
     }
@@ -153,7 +160,14 @@ export function learnerRoutes(deps: Deps): Router {
     }
     writeTransaction(db, () => {
       queueLearnerEmail(deps, invoice, 'invoice', { at: toDbTime(now) });
-      appendAudit(db, { at: toDbTime(now), actor: 'learner', actorLabel: invoice.buyerEmail, action: 'invoice.resend_requested', invoiceId: invoice.id, summary: 'Learner asked for the invoice email again' });
+      appendAudit(db, {
+        at: toDbTime(now),
+        actor: 'learner',
+        actorLabel: invoice.buyerEmail,
+        action: 'invoice.resend_requested',
+        invoiceId: invoice.id,
+        summary: 'Learner asked for the invoice email again',
+      });
     });
     deps.background.kick('deliver-mail');
     ctx.redirect(`${invoiceLinks(config.publicUrl, invoice).status}?resent=1`);

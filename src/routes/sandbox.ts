@@ -56,7 +56,13 @@ export function sandboxRoutes(deps: Deps, sandbox: Sandbox): Router {
           .sign(sandbox.privateKey);
         const minor = (parseDecimalAmount(demo.price, demo.currency) as { minor: number }).minor;
         const tax = computeTax(minor, config.tax.rate, config.tax.inclusive);
-        return { ...demo, jwt, total: formatMoney(tax.totalMinor, demo.currency), enrolled: enrolled.get(demo.id) ?? [], learnerEnrolled: (enrolled.get(demo.id) ?? []).some((e) => e.userId === learner) };
+        return {
+          ...demo,
+          jwt,
+          total: formatMoney(tax.totalMinor, demo.currency),
+          enrolled: enrolled.get(demo.id) ?? [],
+          learnerEnrolled: (enrolled.get(demo.id) ?? []).some((e) => e.userId === learner),
+        };
       }),
     );
     render(ctx, 'sandbox/course.njk', {
@@ -74,7 +80,12 @@ export function sandboxRoutes(deps: Deps, sandbox: Sandbox): Router {
   router.get('sandbox-course', '/course/:classId', function showDemoClass(ctx) {
     const demo = DEMO_CLASSES.find((c) => c.id === ctx.params.classId);
     if (!demo) throw new AppError('not_found', `no demo class ${ctx.params.classId}`);
-    render(ctx, 'sandbox/class.njk', { title: `${DEMO_COURSE.title}: ${demo.name} (sandbox)`, course: DEMO_COURSE, demo, enrolled: enrolmentsByClass().get(demo.id) ?? [] });
+    render(ctx, 'sandbox/class.njk', {
+      title: `${DEMO_COURSE.title}: ${demo.name} (sandbox)`,
+      course: DEMO_COURSE,
+      demo,
+      enrolled: enrolmentsByClass().get(demo.id) ?? [],
+    });
   });
 
   /** The enrolment API, answering the portal's calls as OpenLearning's POST /enrolments/ does. */

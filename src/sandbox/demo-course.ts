@@ -20,7 +20,14 @@ export const DEMO_CLASSES: readonly DemoClass[] = [
   { id: 'demo-class-eur', name: 'Berlin cohort, April', currency: 'EUR', price: '250.00', note: 'The invoice has a SEPA QR code.' },
   { id: 'demo-class-jpy', name: 'Tokyo cohort, May', currency: 'JPY', price: '30000', note: 'Yen have no decimals.' },
   { id: 'demo-class-myr', name: 'Kuala Lumpur cohort, June', currency: 'MYR', price: '450.00', note: 'Ringgit.' },
-  { id: 'demo-class-refused', name: 'Closed cohort (demo of a failed enrolment)', currency: 'AUD', price: '99.00', note: 'The sandbox API refuses this enrolment, so you can see what staff see.', refusesEnrolment: true },
+  {
+    id: 'demo-class-refused',
+    name: 'Closed cohort (demo of a failed enrolment)',
+    currency: 'AUD',
+    price: '99.00',
+    note: 'The sandbox API refuses this enrolment, so you can see what staff see.',
+    refusesEnrolment: true,
+  },
 ];
 
 export const DEMO_LEARNERS = [

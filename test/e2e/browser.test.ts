@@ -47,7 +47,16 @@ beforeAll(async () => {
   browser = await chromium.launchPersistentContext(tempDir('chromium-'), {
     executablePath: CHROMIUM,
     headless: true,
-    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+    args: [
+      '--headless',
+      '--no-sandbox',
+      '--disable-gpu',
+      '--disable-quic',
+      '--no-first-run',
+      '--disable-background-networking',
+      '--disable-component-update',
+      '--disable-sync',
+    ],
     viewport: PHONE,
   });
   fs.mkdirSync(SCREENSHOTS, { recursive: true });
@@ -61,7 +70,10 @@ afterAll(async () => {
 /** The page must fit the viewport: nothing wider than the phone (no sideways scrolling). */
 async function expectNoHorizontalScroll(page: Page) {
   // Evaluated in the page (a string, since this file is compiled without the DOM types).
-  const widths = (await page.evaluate('({ scroll: document.documentElement.scrollWidth, client: document.documentElement.clientWidth })')) as { scroll: number; client: number };
+  const widths = (await page.evaluate('({ scroll: document.documentElement.scrollWidth, client: document.documentElement.clientWidth })')) as {
+    scroll: number;
+    client: number;
+  };
   expect(widths.scroll, `${page.url()} is wider than the screen`).toBeLessThanOrEqual(widths.client);
 }
 
@@ -78,7 +90,7 @@ test('a first-time user walks the whole flow in a browser, on a phone and at a d
 
   // 1. The demo course on "OpenLearning": Join now.
   await learner.goto(`${t.url}/sandbox`);
-  await expect(learner.getByText('Sandbox: no real payments or enrolments')).toBeTruthy();
+  await learner.getByText('Sandbox: no real payments or enrolments').first().waitFor();
   await expectNoHorizontalScroll(learner);
   await learner.getByRole('button', { name: 'Join now: Sydney cohort, March' }).click();
 

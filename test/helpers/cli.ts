@@ -16,7 +16,11 @@ export interface CliResult {
   stderr: string;
 }
 
-export function runCli(args: string[], env: Record<string, string | undefined>, options: { input?: string; cwd?: string; prefix?: string[] } = {}): Promise<CliResult> {
+export function runCli(
+  args: string[],
+  env: Record<string, string | undefined>,
+  options: { input?: string; cwd?: string; prefix?: string[] } = {},
+): Promise<CliResult> {
   assertBuilt();
   return new Promise((resolve, reject) => {
     // A prefix wraps node, e.g. ['faketime', '+40 days'] runs the CLI at another date.

@@ -4,6 +4,7 @@ import os from 'node:os';
 import path from 'node:path';
 import type { AddressInfo } from 'node:net';
 import { Writable } from 'node:stream';
+import { requestHandler } from '../../src/app.js';
 import { loadConfig, type Config } from '../../src/config.js';
 import { createLogger } from '../../src/logger.js';
 import { createPortal, secretsOf, type Portal, type PortalOverrides } from '../../src/portal.js';
@@ -67,7 +68,23 @@ export function baseEnv(port: number, dataDir: string, extra: Record<string, str
 
 /** Unset everything that identifies a real OpenLearning set-up (and the seller): sandbox mode. */
 export const SANDBOX_ENV: Record<string, undefined> = Object.fromEntries(
-  ['OPENLEARNING_PUBLIC_KEY', 'OPENLEARNING_AUDIENCE', 'OPENLEARNING_API_KEY', 'OPENLEARNING_API_URL', 'MAIL_FROM', 'SELLER_NAME', 'SELLER_ADDRESS', 'SELLER_TAX_ID', 'SELLER_TAX_ID_LABEL', 'BANK_ACCOUNT_NAME', 'BANK_IBAN', 'BANK_BIC', 'BANK_DETAILS', 'TAX_RATE', 'TAX_LABEL'].map((k) => [k, undefined]),
+  [
+    'OPENLEARNING_PUBLIC_KEY',
+    'OPENLEARNING_AUDIENCE',
+    'OPENLEARNING_API_KEY',
+    'OPENLEARNING_API_URL',
+    'MAIL_FROM',
+    'SELLER_NAME',
+    'SELLER_ADDRESS',
+    'SELLER_TAX_ID',
+    'SELLER_TAX_ID_LABEL',
+    'BANK_ACCOUNT_NAME',
+    'BANK_IBAN',
+    'BANK_BIC',
+    'BANK_DETAILS',
+    'TAX_RATE',
+    'TAX_LABEL',
+  ].map((k) => [k, undefined]),
 );
 
 export interface StartOptions {
@@ -88,7 +105,9 @@ export interface StartOptions {
 export async function startTestPortal(options: StartOptions = {}): Promise<TestPortal> {
   const server = http.createServer();
   await new Promise<void>((resolve, reject) => {
-    server.once('error', (error: NodeJS.ErrnoException) => (error.code === 'EADDRINUSE' && options.port ? server.listen(0, '127.0.0.1', () => resolve()) : reject(error)));
+    server.once('error', (error: NodeJS.ErrnoException) =>
+      error.code === 'EADDRINUSE' && options.port ? server.listen(0, '127.0.0.1', () => resolve()) : reject(error),
+    );
     server.listen(options.port ?? 0, '127.0.0.1', () => resolve());
   });
   const port = (server.address() as AddressInfo).port;
@@ -109,7 +128,7 @@ export async function startTestPortal(options: StartOptions = {}): Promise<TestP
   });
   const logger = createLogger({ level: config.logLevel, secrets: secretsOf(config), destination });
   const portal = createPortal(config, { clock, logger, ...options.overrides });
-  server.on('request', portal.app.callback());
+  server.on('request', requestHandler(portal.app));
   const url = `http://127.0.0.1:${port}`;
   return {
     url,

@@ -10,7 +10,11 @@ import type { Deps } from '../../src/deps.js';
  * Inserts `count` awaiting-payment invoices directly (fast), issued at the clock's now. Used by
  * the job tests and by bench/jobs.bench.ts.
  */
-export function seedInvoices(deps: Pick<Deps, 'db' | 'config' | 'clock'>, count: number, overrides: { dueDays?: number; expiryDays?: number; email?: (i: number) => string } = {}): number[] {
+export function seedInvoices(
+  deps: Pick<Deps, 'db' | 'config' | 'clock'>,
+  count: number,
+  overrides: { dueDays?: number; expiryDays?: number; email?: (i: number) => string } = {},
+): number[] {
   const { db, config, clock } = deps;
   const now = clock.now();
   const issueDate = calendarDate(now, config.timeZone);

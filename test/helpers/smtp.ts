@@ -35,7 +35,7 @@ export class TestSmtpServer {
       server.once('error', reject);
       server.listen(this.port, '127.0.0.1', () => resolve());
     });
-    this.port = ((server as unknown as { server: { address(): AddressInfo } }).server.address()).port;
+    this.port = (server as unknown as { server: { address(): AddressInfo } }).server.address().port;
     this.server = server;
     return this;
   }
@@ -55,7 +55,10 @@ export class TestSmtpServer {
     const found = this.messages.find(predicate);
     if (found) return Promise.resolve(found);
     return new Promise((resolve, reject) => {
-      const timer = setTimeout(() => reject(new Error(`no matching email within ${timeoutMs} ms (got ${this.messages.length}: ${this.messages.map((m) => m.subject).join(' | ')})`)), timeoutMs);
+      const timer = setTimeout(
+        () => reject(new Error(`no matching email within ${timeoutMs} ms (got ${this.messages.length}: ${this.messages.map((m) => m.subject).join(' | ')})`)),
+        timeoutMs,
+      );
       this.waiters.push({ predicate, resolve: (m) => (clearTimeout(timer), resolve(m)) });
     });
   }

@@ -76,7 +76,12 @@ describe('the route guard', () => {
 
   test('a browser that sends "Origin: null" is judged by Sec-Fetch-Site', async () => {
     const session = await signIn(t);
-    const post = (headers: Record<string, string>) => t.post('/admin/account/password', { _csrf: session.csrf, current: 'wrong', password: 'x', confirm: 'y' }, { headers: { cookie: session.cookie, ...headers } });
+    const post = (headers: Record<string, string>) =>
+      t.post(
+        '/admin/account/password',
+        { _csrf: session.csrf, current: 'wrong', password: 'x', confirm: 'y' },
+        { headers: { cookie: session.cookie, ...headers } },
+      );
     expect((await post({ origin: 'null', 'sec-fetch-site': 'same-origin' })).status).toBe(422);
     expect((await post({ origin: 'null' })).status).toBe(403);
     expect((await post({ 'sec-fetch-site': 'cross-site' })).status).toBe(403);
@@ -87,7 +92,11 @@ describe('the route guard', () => {
     const page = await t.get('/admin/login');
     const cookie = cookieHeader(page);
     const token = hiddenField(await page.text(), '_csrf');
-    const crossSite = await t.post('/admin/login', { email: ADMIN.email, password: ADMIN.password, _csrf: token }, { headers: { cookie, origin: 'https://evil.example' } });
+    const crossSite = await t.post(
+      '/admin/login',
+      { email: ADMIN.email, password: ADMIN.password, _csrf: token },
+      { headers: { cookie, origin: 'https://evil.example' } },
+    );
     expect(crossSite.status).toBe(403);
     const noToken = await t.post('/admin/login', { email: ADMIN.email, password: ADMIN.password }, { headers: { cookie, origin: t.url } });
     expect(noToken.status).toBe(403);
@@ -98,7 +107,10 @@ describe('the route guard', () => {
     const adminOnly = adminRouteList().filter((r) => r.adminOnly);
     expect(adminOnly.map((r) => `${r.method} ${r.path}`)).toEqual(expect.arrayContaining(['GET /admin/staff', 'POST /admin/staff']));
     for (const route of adminOnly) {
-      const response = route.method === 'GET' ? await finance.get(route.path) : await finance.post(route.path, { email: 'x@example.edu', role: 'admin', password: 'p'.repeat(20) });
+      const response =
+        route.method === 'GET'
+          ? await finance.get(route.path)
+          : await finance.post(route.path, { email: 'x@example.edu', role: 'admin', password: 'p'.repeat(20) });
       expect(response.status, `${route.method} ${route.path}`).toBe(403);
     }
     expect((await finance.get('/admin')).status).toBe(200);
@@ -115,7 +127,11 @@ describe('signing in and out', () => {
   test('the session cookie is HttpOnly and SameSite=Lax, and each sign-in gets a new session id', async () => {
     const page = await t.get('/admin/login');
     const token = hiddenField(await page.text(), '_csrf');
-    const response = await t.post('/admin/login', { email: ADMIN.email, password: ADMIN.password, _csrf: token }, { headers: { cookie: cookieHeader(page), origin: t.url } });
+    const response = await t.post(
+      '/admin/login',
+      { email: ADMIN.email, password: ADMIN.password, _csrf: token },
+      { headers: { cookie: cookieHeader(page), origin: t.url } },
+    );
     const setCookie = response.headers.getSetCookie().find((c) => c.startsWith('portal_session='))!;
     expect(setCookie).toMatch(/httponly/i);
     expect(setCookie).toMatch(/samesite=lax/i);
@@ -128,11 +144,18 @@ describe('signing in and out', () => {
   });
 
   test('with an https PUBLIC_URL the cookie is Secure and __Host- prefixed', async () => {
-    const https = await startTestPortal({ env: { ADMIN_EMAIL: ADMIN.email, ADMIN_PASSWORD: ADMIN.password }, configure: (c) => Object.assign(c, { secureCookies: true }) });
+    const https = await startTestPortal({
+      env: { ADMIN_EMAIL: ADMIN.email, ADMIN_PASSWORD: ADMIN.password },
+      configure: (c) => Object.assign(c, { secureCookies: true }),
+    });
     try {
       const page = await https.get('/admin/login');
       const token = hiddenField(await page.text(), '_csrf');
-      const response = await https.post('/admin/login', { email: ADMIN.email, password: ADMIN.password, _csrf: token }, { headers: { cookie: cookieHeader(page), origin: https.url } });
+      const response = await https.post(
+        '/admin/login',
+        { email: ADMIN.email, password: ADMIN.password, _csrf: token },
+        { headers: { cookie: cookieHeader(page), origin: https.url } },
+      );
       expect(response.status).toBe(303);
       const setCookie = response.headers.getSetCookie().find((c) => c.startsWith('__Host-portal_session='));
       expect(setCookie).toMatch(/; secure/i);
@@ -161,13 +184,21 @@ describe('signing in and out', () => {
       let last: Response | undefined;
       for (let i = 0; i < 5; i++) {
         const page = await t.get('/admin/login');
-        last = await t.post('/admin/login', { email, password: `wrong-${i}-password`, _csrf: hiddenField(await page.text(), '_csrf') }, { headers: { cookie: cookieHeader(page), origin: t.url } });
+        last = await t.post(
+          '/admin/login',
+          { email, password: `wrong-${i}-password`, _csrf: hiddenField(await page.text(), '_csrf') },
+          { headers: { cookie: cookieHeader(page), origin: t.url } },
+        );
       }
       expect(last!.status).toBe(429);
       expect(pageText(await last!.text())).toMatch(/Too many failed sign-ins .* Try again after \d+ \w+ \d{4}, \d\d:\d\d/);
       // Even the right password is refused while locked.
       const page = await t.get('/admin/login');
-      const locked = await t.post('/admin/login', { email, password: 'a long enough password', _csrf: hiddenField(await page.text(), '_csrf') }, { headers: { cookie: cookieHeader(page), origin: t.url } });
+      const locked = await t.post(
+        '/admin/login',
+        { email, password: 'a long enough password', _csrf: hiddenField(await page.text(), '_csrf') },
+        { headers: { cookie: cookieHeader(page), origin: t.url } },
+      );
       expect(locked.status).toBe(429);
     }
     t.clock.advance(15 * 60_000 + 1000);
@@ -180,11 +211,19 @@ describe('signing in and out', () => {
       let last: Response | undefined;
       for (let i = 0; i < 20; i++) {
         const page = await other.get('/admin/login');
-        last = await other.post('/admin/login', { email: `user${i}@example.edu`, password: 'wrong password!!', _csrf: hiddenField(await page.text(), '_csrf') }, { headers: { cookie: cookieHeader(page), origin: other.url } });
+        last = await other.post(
+          '/admin/login',
+          { email: `user${i}@example.edu`, password: 'wrong password!!', _csrf: hiddenField(await page.text(), '_csrf') },
+          { headers: { cookie: cookieHeader(page), origin: other.url } },
+        );
       }
       expect(last!.status).toBe(429);
       const page = await other.get('/admin/login');
-      const blocked = await other.post('/admin/login', { email: ADMIN.email, password: ADMIN.password, _csrf: hiddenField(await page.text(), '_csrf') }, { headers: { cookie: cookieHeader(page), origin: other.url } });
+      const blocked = await other.post(
+        '/admin/login',
+        { email: ADMIN.email, password: ADMIN.password, _csrf: hiddenField(await page.text(), '_csrf') },
+        { headers: { cookie: cookieHeader(page), origin: other.url } },
+      );
       expect(blocked.status).toBe(429);
     } finally {
       await other.close();
@@ -213,9 +252,17 @@ describe('signing in and out', () => {
     await addStaff(t, 'changer@example.edu', 'finance', 'first password 123');
     const here = await signIn(t, 'changer@example.edu', 'first password 123');
     const elsewhere = await signIn(t, 'changer@example.edu', 'first password 123');
-    const mismatch = await here.post('/admin/account/password', { current: 'first password 123', password: 'second password 456', confirm: 'different 789 xyz' });
+    const mismatch = await here.post('/admin/account/password', {
+      current: 'first password 123',
+      password: 'second password 456',
+      confirm: 'different 789 xyz',
+    });
     expect(mismatch.status).toBe(422);
-    const changed = await here.post('/admin/account/password', { current: 'first password 123', password: 'second password 456', confirm: 'second password 456' });
+    const changed = await here.post('/admin/account/password', {
+      current: 'first password 123',
+      password: 'second password 456',
+      confirm: 'second password 456',
+    });
     expect(changed.status).toBe(303);
     expect((await here.get('/admin')).status).toBe(200);
     expect((await elsewhere.get('/admin')).status).toBe(302);
@@ -230,17 +277,29 @@ describe('signing in and out', () => {
     expect((await currentAdmin.post(`/admin/staff/${id}/disable`, {})).status).toBe(303);
     expect((await leaver.get('/admin')).status).toBe(302);
     const page = await t.get('/admin/login');
-    const attempt = await t.post('/admin/login', { email: 'leaver@example.edu', password: 'a long enough password', _csrf: hiddenField(await page.text(), '_csrf') }, { headers: { cookie: cookieHeader(page), origin: t.url } });
+    const attempt = await t.post(
+      '/admin/login',
+      { email: 'leaver@example.edu', password: 'a long enough password', _csrf: hiddenField(await page.text(), '_csrf') },
+      { headers: { cookie: cookieHeader(page), origin: t.url } },
+    );
     expect(attempt.status).toBe(401);
   });
 
   test('after sign-in the visitor returns to the page they asked for, never to another site', async () => {
     const page = await t.get('/admin/login?next=%2Fadmin%2Faudit');
     const token = hiddenField(await page.text(), '_csrf');
-    const ok = await t.post('/admin/login', { email: ADMIN.email, password: ADMIN.password, _csrf: token, next: '/admin/audit' }, { headers: { cookie: cookieHeader(page), origin: t.url } });
+    const ok = await t.post(
+      '/admin/login',
+      { email: ADMIN.email, password: ADMIN.password, _csrf: token, next: '/admin/audit' },
+      { headers: { cookie: cookieHeader(page), origin: t.url } },
+    );
     expect(ok.headers.get('location')).toBe('/admin/audit');
     const page2 = await t.get('/admin/login');
-    const evil = await t.post('/admin/login', { email: ADMIN.email, password: ADMIN.password, _csrf: hiddenField(await page2.text(), '_csrf'), next: '//evil.example/admin' }, { headers: { cookie: cookieHeader(page2), origin: t.url } });
+    const evil = await t.post(
+      '/admin/login',
+      { email: ADMIN.email, password: ADMIN.password, _csrf: hiddenField(await page2.text(), '_csrf'), next: '//evil.example/admin' },
+      { headers: { cookie: cookieHeader(page2), origin: t.url } },
+    );
     expect(evil.headers.get('location')).toBe('/admin');
   });
 });

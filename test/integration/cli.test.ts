@@ -91,19 +91,27 @@ describe('portal serve', () => {
     const port = await freePort();
     const child = startCli(['serve'], baseEnv(port, tempDir()));
     try {
-      const health = await waitFor(async () => {
-        try {
-          const response = await fetch(`http://127.0.0.1:${port}/healthz`);
-          return response.ok ? await response.json() : undefined;
-        } catch {
-          return undefined;
-        }
-      }, 20_000, 'the server to answer');
+      const health = await waitFor(
+        async () => {
+          try {
+            const response = await fetch(`http://127.0.0.1:${port}/healthz`);
+            return response.ok ? await response.json() : undefined;
+          } catch {
+            return undefined;
+          }
+        },
+        20_000,
+        'the server to answer',
+      );
       expect(health).toMatchObject({ status: 'ok', mode: 'production' });
       const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
       child.kill('SIGTERM');
       expect(await exited).toBe(0);
-      const lines = child.output().split('\n').filter((l) => l.startsWith('{')).map((l) => JSON.parse(l));
+      const lines = child
+        .output()
+        .split('\n')
+        .filter((l) => l.startsWith('{'))
+        .map((l) => JSON.parse(l));
       expect(lines.map((l) => l.msg)).toEqual(expect.arrayContaining(['signal received', 'shut down cleanly']));
       expect(lines.find((l) => l.msg === 'request')).toMatchObject({ method: 'GET', path: '/healthz', status: 200 });
     } finally {
@@ -141,7 +149,8 @@ describe('portal jobs', () => {
   test('`jobs list` shows every job with its schedule', async () => {
     const result = await runCli(['jobs', 'list'], { ...baseEnv(3126, tempDir()), SCHEDULE_BACKUP: '30 1 * * *' });
     expect(result.code).toBe(0);
-    for (const job of ['expire-invoices', 'send-reminders', 'deliver-mail', 'retry-enrolments', 'purge', 'backup']) expect(result.stdout).toMatch(new RegExp(`^${job}\\s`, 'm'));
+    for (const job of ['expire-invoices', 'send-reminders', 'deliver-mail', 'retry-enrolments', 'purge', 'backup'])
+      expect(result.stdout).toMatch(new RegExp(`^${job}\\s`, 'm'));
     expect(result.stdout).toMatch(/^backup\s+30 1 \* \* \*/m);
     expect(result.stdout).toMatch(/last run: never/);
   });

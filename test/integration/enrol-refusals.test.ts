@@ -78,7 +78,12 @@ describe('the token is missing or unreadable', () => {
   test('a JSON body instead of a form', async () => {
     const before = rowCounts();
     const jwt = await sign();
-    const response = await fetch(`${t.url}/enrol`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ jwt }), redirect: 'manual' });
+    const response = await fetch(`${t.url}/enrol`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ jwt }),
+      redirect: 'manual',
+    });
     expect(response.status).toBe(400);
     expect(rowCounts()).toEqual(before);
   });
@@ -89,7 +94,10 @@ describe('the signature is not OpenLearning’s', () => {
     const jwt = await sign();
     const [header, , signature] = jwt.split('.');
     const forged = `${header}.${b64url({ ...enrolmentClaims({ price: '1.00' }), aud: TEST_AUDIENCE, exp: Math.floor(now().getTime() / 1000) + 600 })}.${signature}`;
-    await expectRefusal({ jwt: forged }, { status: 400, id: 'token.bad_signature', words: /could not confirm that the enrolment details come from OpenLearning/, detail: /signature/ });
+    await expectRefusal(
+      { jwt: forged },
+      { status: 400, id: 'token.bad_signature', words: /could not confirm that the enrolment details come from OpenLearning/, detail: /signature/ },
+    );
   });
 
   test('wrong key: signed with a key that is not configured', async () => {

@@ -22,7 +22,14 @@ beforeAll(async () => {
   smtp = await new TestSmtpServer().start();
   ol = await new FakeOpenLearning().start();
   t = await startTestPortal({
-    env: { SMTP_URL: smtp.url, OPENLEARNING_API_URL: ol.apiUrl, ADMIN_EMAIL: ADMIN.email, ADMIN_PASSWORD: ADMIN.password, FINANCE_EMAIL: 'finance-team@example.edu', OPENLEARNING_API_TIMEOUT: '1' },
+    env: {
+      SMTP_URL: smtp.url,
+      OPENLEARNING_API_URL: ol.apiUrl,
+      ADMIN_EMAIL: ADMIN.email,
+      ADMIN_PASSWORD: ADMIN.password,
+      FINANCE_EMAIL: 'finance-team@example.edu',
+      OPENLEARNING_API_TIMEOUT: '1',
+    },
   });
 });
 afterAll(async () => {
@@ -55,23 +62,42 @@ async function issueInvoice(overrides: Record<string, unknown> = {}, billing: Re
   const issued = await t.post(locationPath(enrol), { name: `Learner ${n}`, email, ...billing });
   expect(issued.status).toBe(303);
   const statusPath = locationPath(issued).replace(/\/confirmation$/, '');
-  const row = t.portal.deps.db.prepare('SELECT id, number, payment_reference AS reference FROM invoices WHERE access_token = ?').get(statusPath.split('/')[2]) as { id: number; number: string; reference: string };
+  const row = t.portal.deps.db
+    .prepare('SELECT id, number, payment_reference AS reference FROM invoices WHERE access_token = ?')
+    .get(statusPath.split('/')[2]) as { id: number; number: string; reference: string };
   await t.idle();
   return { ...row, statusPath, email: billing.email ?? email, sub: claims.sub as string, classId: claims.class as string };
 }
 
 async function paymentForm(id: number) {
   const html = await (await staff.get(`/admin/invoices/${id}/payment`)).text();
-  return { idempotencyKey: hiddenField(html, 'idempotencyKey'), expectedPaid: hiddenField(html, 'expectedPaid'), amount: html.match(/name="amount"[^>]*value="([^"]*)"/)?.[1] ?? html.match(/id="amount" name="amount" type="text" inputmode="decimal" value="([^"]*)"/)![1]! };
+  return {
+    idempotencyKey: hiddenField(html, 'idempotencyKey'),
+    expectedPaid: hiddenField(html, 'expectedPaid'),
+    amount:
+      html.match(/name="amount"[^>]*value="([^"]*)"/)?.[1] ?? html.match(/id="amount" name="amount" type="text" inputmode="decimal" value="([^"]*)"/)![1]!,
+  };
 }
 
 async function pay(id: number, fields: Partial<Record<'amount' | 'receivedOn' | 'bankReference' | 'note', string>> = {}) {
   const form = await paymentForm(id);
-  return staff.post(`/admin/invoices/${id}/payments`, { amount: form.amount, receivedOn: '2026-11-26', bankReference: 'BANK-123', note: '', idempotencyKey: form.idempotencyKey, expectedPaid: form.expectedPaid, ...fields });
+  return staff.post(`/admin/invoices/${id}/payments`, {
+    amount: form.amount,
+    receivedOn: '2026-11-26',
+    bankReference: 'BANK-123',
+    note: '',
+    idempotencyKey: form.idempotencyKey,
+    expectedPaid: form.expectedPaid,
+    ...fields,
+  });
 }
 
 function invoiceRow(id: number) {
-  return t.portal.deps.db.prepare('SELECT status, paid_minor AS paidMinor, total_minor AS totalMinor FROM invoices WHERE id = ?').get(id) as { status: string; paidMinor: number; totalMinor: number };
+  return t.portal.deps.db.prepare('SELECT status, paid_minor AS paidMinor, total_minor AS totalMinor FROM invoices WHERE id = ?').get(id) as {
+    status: string;
+    paidMinor: number;
+    totalMinor: number;
+  };
 }
 
 const runEnrolments = () => processEnrolments(t.portal.deps, defaultJobContext);
@@ -179,7 +205,14 @@ describe('from payment to enrolment to the learner’s email', () => {
   test('submitting the same payment form twice records one payment', async () => {
     const invoice = await issueInvoice();
     const form = await paymentForm(invoice.id);
-    const fields = { amount: '1100.00', receivedOn: '2026-11-25', bankReference: '', note: '', idempotencyKey: form.idempotencyKey, expectedPaid: form.expectedPaid };
+    const fields = {
+      amount: '1100.00',
+      receivedOn: '2026-11-25',
+      bankReference: '',
+      note: '',
+      idempotencyKey: form.idempotencyKey,
+      expectedPaid: form.expectedPaid,
+    };
     const first = await staff.post(`/admin/invoices/${invoice.id}/payments`, fields);
     const second = await staff.post(`/admin/invoices/${invoice.id}/payments`, fields);
     expect(first.status).toBe(303);
@@ -194,7 +227,14 @@ describe('from payment to enrolment to the learner’s email', () => {
     const other = await signIn(t);
     const [formA, formB] = [await paymentForm(invoice.id), await paymentForm(invoice.id)];
     const submit = (who: StaffBrowser, form: typeof formA) =>
-      who.post(`/admin/invoices/${invoice.id}/payments`, { amount: '1100.00', receivedOn: '2026-11-26', bankReference: '', note: '', idempotencyKey: form.idempotencyKey, expectedPaid: form.expectedPaid });
+      who.post(`/admin/invoices/${invoice.id}/payments`, {
+        amount: '1100.00',
+        receivedOn: '2026-11-26',
+        bankReference: '',
+        note: '',
+        idempotencyKey: form.idempotencyKey,
+        expectedPaid: form.expectedPaid,
+      });
     const [a, b] = await Promise.all([submit(staff, formA), submit(other, formB)]);
     expect([a.status, b.status].sort()).toEqual([303, 409]);
     const conflict = a.status === 409 ? a : b;
@@ -315,8 +355,11 @@ describe('when OpenLearning does not enrol', () => {
     expect(ol.enrolmentCalls()).toHaveLength(1);
     const db = t.portal.deps.db;
     await t.idle();
-    db.prepare("UPDATE enrolment_attempts SET finished_at = NULL, outcome = NULL, http_status = NULL, message = NULL WHERE invoice_id = ?").run(invoice.id);
-    db.prepare("UPDATE enrolment_jobs SET status = 'pending', locked_until = NULL, next_attempt_at = ? WHERE invoice_id = ?").run(t.clock.now().toISOString(), invoice.id);
+    db.prepare('UPDATE enrolment_attempts SET finished_at = NULL, outcome = NULL, http_status = NULL, message = NULL WHERE invoice_id = ?').run(invoice.id);
+    db.prepare("UPDATE enrolment_jobs SET status = 'pending', locked_until = NULL, next_attempt_at = ? WHERE invoice_id = ?").run(
+      t.clock.now().toISOString(),
+      invoice.id,
+    );
     t.clock.advance(10 * 60_000);
     expect(await runEnrolments()).toMatchObject({ failed: 1 });
     expect(ol.enrolmentCalls()).toHaveLength(1);
@@ -338,7 +381,12 @@ describe('when OpenLearning does not enrol', () => {
     ]);
     expect(stored).toContain('[redacted]');
     expect(stored).not.toContain(TEST_API_KEY);
-    const pages = [await (await staff.get(`/admin/invoices/${invoice.id}`)).text(), await (await staff.get('/admin?tab=all')).text(), await (await staff.get('/admin/invoices.csv?tab=all')).text(), await (await staff.get('/admin/audit')).text()];
+    const pages = [
+      await (await staff.get(`/admin/invoices/${invoice.id}`)).text(),
+      await (await staff.get('/admin?tab=all')).text(),
+      await (await staff.get('/admin/invoices.csv?tab=all')).text(),
+      await (await staff.get('/admin/audit')).text(),
+    ];
     for (const page of pages) expect(page).not.toContain(TEST_API_KEY);
     expect(t.rawLogs.length).toBeGreaterThan(50);
     expect(t.rawLogs.join('\n')).not.toContain(TEST_API_KEY);
@@ -347,10 +395,28 @@ describe('when OpenLearning does not enrol', () => {
 
 describe('the invoice desk', () => {
   test('tabs show counts; search finds by number, name in any script, email, organisation, course and OpenLearning id', async () => {
-    const zoe = await issueInvoice({ title: 'Ωκεανογραφία', sub: 'ol-user-77781' }, { name: 'Zoë Ωμέγα Иван 张伟', email: 'zoe.search@example.com', organisation: '山田商事株式会社' });
+    const zoe = await issueInvoice(
+      { title: 'Ωκεανογραφία', sub: 'ol-user-77781' },
+      { name: 'Zoë Ωμέγα Иван 张伟', email: 'zoe.search@example.com', organisation: '山田商事株式会社' },
+    );
     const page = await (await staff.get('/admin')).text();
-    expect(pageText(page)).toMatch(/Awaiting payment \d+ Overdue \d+ Partially paid \d+ Paid \(enrolling\) \d+ Enrolment failed \d+ Enrolled \d+ Expired \d+ Cancelled \d+ All \d+/);
-    for (const q of [zoe.number, zoe.number.toLowerCase(), String(zoe.id), 'Ωμέγα', 'иван', '张伟', 'zoe.search@example.com', 'ZOE.SEARCH', '商事', 'κεανογρα', 'ol-user-77781', `RF${'74'}${zoe.reference}`]) {
+    expect(pageText(page)).toMatch(
+      /Awaiting payment \d+ Overdue \d+ Partially paid \d+ Paid \(enrolling\) \d+ Enrolment failed \d+ Enrolled \d+ Expired \d+ Cancelled \d+ All \d+/,
+    );
+    for (const q of [
+      zoe.number,
+      zoe.number.toLowerCase(),
+      String(zoe.id),
+      'Ωμέγα',
+      'иван',
+      '张伟',
+      'zoe.search@example.com',
+      'ZOE.SEARCH',
+      '商事',
+      'κεανογρα',
+      'ol-user-77781',
+      `RF${'74'}${zoe.reference}`,
+    ]) {
       const html = await (await staff.get(`/admin?tab=all&q=${encodeURIComponent(q)}`)).text();
       expect(html, q).toContain(`/admin/invoices/${zoe.id}"`);
     }
@@ -381,12 +447,19 @@ describe('the invoice desk', () => {
     const response = await staff.get(`/admin/invoices.csv?tab=all&currency=KWD`);
     expect(response.headers.get('content-type')).toMatch(/text\/csv/);
     expect(response.headers.get('content-disposition')).toMatch(/attachment; filename="invoices-all-\d{4}-\d{2}-\d{2}\.csv"/);
-    const lines = (await response.text()).replace(/^\ufeff/, '').trim().split('\n');
+    const lines = (await response.text())
+      .replace(/^\ufeff/, '')
+      .trim()
+      .split('\n');
     const issued = calendarDate(t.clock.now(), 'Australia/Sydney');
     const due = addCalendarDays(issued, 14);
-    expect(lines[0]).toBe('Invoice number,Issue date,Due date,Learner,Email,Organisation,Tax ID,Course,Class,Currency,Net,Tax,Total,Amount paid,Date paid,Status');
+    expect(lines[0]).toBe(
+      'Invoice number,Issue date,Due date,Learner,Email,Organisation,Tax ID,Course,Class,Currency,Net,Tax,Total,Amount paid,Date paid,Status',
+    );
     expect(lines).toHaveLength(2);
-    expect(lines[1]).toBe(`${invoice.number},${issued},${due},Learner ${n},${invoice.email},'+Org,KW-1,'=cmd|calc,${invoice.classId},KWD,11.364,1.136,12.500,5.000,2026-11-20,Partially paid`);
+    expect(lines[1]).toBe(
+      `${invoice.number},${issued},${due},Learner ${n},${invoice.email},'+Org,KW-1,'=cmd|calc,${invoice.classId},KWD,11.364,1.136,12.500,5.000,2026-11-20,Partially paid`,
+    );
   });
 
   test('cancelling needs a reason; the number stays used, the PDF stays available, the learner is told', async () => {

@@ -38,14 +38,19 @@ function statusOf(t: TestPortal, id: number): string {
 }
 
 function emailsOfKind(t: TestPortal, kind: string): { invoiceId: number; subject: string }[] {
-  return t.portal.deps.db.prepare('SELECT invoice_id AS invoiceId, subject FROM outbox WHERE kind = ? ORDER BY id').all(kind) as { invoiceId: number; subject: string }[];
+  return t.portal.deps.db.prepare('SELECT invoice_id AS invoiceId, subject FROM outbox WHERE kind = ? ORDER BY id').all(kind) as {
+    invoiceId: number;
+    subject: string;
+  }[];
 }
 
 async function issueViaHttp(t: TestPortal, sub: string, email: string) {
   const enrol = await t.post('/enrol', { jwt: await signEnrolmentToken(enrolmentClaims({ sub, class: `class-${sub}` }), { now: t.clock.now() }) });
   const issued = await t.post(locationPath(enrol), { name: `Learner ${sub}`, email });
   const token = locationPath(issued).split('/')[2]!;
-  return t.portal.deps.db.prepare('SELECT id, expires_at AS expiresAt, due_date AS dueDate, issue_date AS issueDate FROM invoices WHERE access_token = ?').get(token) as {
+  return t.portal.deps.db
+    .prepare('SELECT id, expires_at AS expiresAt, due_date AS dueDate, issue_date AS issueDate FROM invoices WHERE access_token = ?')
+    .get(token) as {
     id: number;
     expiresAt: string;
     dueDate: string;
@@ -82,7 +87,12 @@ describe('expire-invoices', () => {
     const invoice = await issueViaHttp(t, 'part-1', 'part@example.com');
     const staff = await signIn(t);
     const form = await (await staff.get(`/admin/invoices/${invoice.id}/payment`)).text();
-    await staff.post(`/admin/invoices/${invoice.id}/payments`, { amount: '100.00', receivedOn: calendarDate(t.clock.now(), 'Australia/Sydney'), idempotencyKey: hiddenField(form, 'idempotencyKey'), expectedPaid: '0' });
+    await staff.post(`/admin/invoices/${invoice.id}/payments`, {
+      amount: '100.00',
+      receivedOn: calendarDate(t.clock.now(), 'Australia/Sydney'),
+      idempotencyKey: hiddenField(form, 'idempotencyKey'),
+      expectedPaid: '0',
+    });
     t.clock.set(new Date(Date.parse(invoice.expiresAt) + 1000));
     expect((await t.portal.runner.run('expire-invoices')).counts).toEqual({ expired: 0, heldPartiallyPaid: 1 });
     expect((await t.portal.runner.run('expire-invoices')).counts).toEqual({ expired: 0, heldPartiallyPaid: 0 });
@@ -112,7 +122,11 @@ describe('expire-invoices', () => {
     await expect(t.portal.runner.run('expire-invoices')).rejects.toThrow(/simulated crash/);
     const expiredAfterCrash = ids.filter((id) => statusOf(t, id) === 'expired');
     // Whatever committed is whole: every expired invoice has its email and its timeline entry.
-    expect(emailsOfKind(t, 'expired').map((e) => e.invoiceId).sort()).toEqual(expiredAfterCrash.sort());
+    expect(
+      emailsOfKind(t, 'expired')
+        .map((e) => e.invoiceId)
+        .sort(),
+    ).toEqual(expiredAfterCrash.sort());
     expect(expiredAfterCrash.length).toBeLessThan(60);
     crash = false;
     expect((await t.portal.runner.run('expire-invoices')).counts.expired).toBe(60 - expiredAfterCrash.length);
@@ -204,7 +218,12 @@ describe('send-reminders', () => {
     const staff = await signIn(t);
     const pay = async (id: number, amount: string) => {
       const form = await (await staff.get(`/admin/invoices/${id}/payment`)).text();
-      await staff.post(`/admin/invoices/${id}/payments`, { amount, receivedOn: '2026-11-26', idempotencyKey: hiddenField(form, 'idempotencyKey'), expectedPaid: hiddenField(form, 'expectedPaid') });
+      await staff.post(`/admin/invoices/${id}/payments`, {
+        amount,
+        receivedOn: '2026-11-26',
+        idempotencyKey: hiddenField(form, 'idempotencyKey'),
+        expectedPaid: hiddenField(form, 'expectedPaid'),
+      });
     };
     await pay(paid.id, '1100.00');
     await pay(partial.id, '600.00');
@@ -222,8 +241,15 @@ describe('send-reminders', () => {
     expect(await runOn('2026-12-10')).toMatchObject({ queued: 2 });
     expect(await runOn('2026-12-11')).toMatchObject({ queued: 0 });
     await t.idle();
-    const subjects = (address: string) => smtp.to(address).map((m) => m.subject).filter((s) => /Reminder|Due today/.test(s ?? ''));
-    expect(subjects('remind@example.com')).toEqual([expect.stringMatching(/^Reminder: invoice INV-\d+, AUD\s1,100\.00 for/), expect.stringMatching(/^Due today: invoice INV-\d+/)]);
+    const subjects = (address: string) =>
+      smtp
+        .to(address)
+        .map((m) => m.subject)
+        .filter((s) => /Reminder|Due today/.test(s ?? ''));
+    expect(subjects('remind@example.com')).toEqual([
+      expect.stringMatching(/^Reminder: invoice INV-\d+, AUD\s1,100\.00 for/),
+      expect.stringMatching(/^Due today: invoice INV-\d+/),
+    ]);
     expect(subjects('partial@example.com')[0]).toMatch(/AUD\s500\.00/);
     expect(subjects('paid@example.com')).toEqual([]);
     expect(subjects('cancelled@example.com')).toEqual([]);
@@ -237,7 +263,12 @@ describe('purge', () => {
     const t = await portal();
     await issueViaHttp(t, 'kept-1', 'kept@example.com');
     await t.post('/enrol', { jwt: await signEnrolmentToken(enrolmentClaims({ sub: 'abandoned' }), { now: t.clock.now() }) });
-    const counts = () => ({ tokens: t.count('used_tokens'), requests: t.count('enrolment_requests'), invoices: t.count('invoices'), audit: t.count('audit_log') });
+    const counts = () => ({
+      tokens: t.count('used_tokens'),
+      requests: t.count('enrolment_requests'),
+      invoices: t.count('invoices'),
+      audit: t.count('audit_log'),
+    });
     expect(counts()).toMatchObject({ tokens: 2, requests: 2, invoices: 1 });
     const audit = t.count('audit_log');
 

@@ -31,15 +31,21 @@ function rsa(kid: string): Published {
 
 beforeAll(async () => {
   published = [rsa('rsa-2026')];
-  jwksServer = http.createServer(async (_req, res) => {
-    fetches++;
-    const keys = await Promise.all(published.map(async (k) => ({ ...(await exportJWK(k.publicKey)), kid: k.kid, alg: k.alg, use: 'sig' })));
-    res.setHeader('content-type', 'application/json');
-    res.end(JSON.stringify({ keys }));
-  });
+  jwksServer = http.createServer(
+    (_req, res) =>
+      void (async () => {
+        fetches++;
+        const keys = await Promise.all(published.map(async (k) => ({ ...(await exportJWK(k.publicKey)), kid: k.kid, alg: k.alg, use: 'sig' })));
+        res.setHeader('content-type', 'application/json');
+        res.end(JSON.stringify({ keys }));
+      })(),
+  );
   await new Promise<void>((resolve) => jwksServer.listen(0, '127.0.0.1', () => resolve()));
   const jwksUrl = `http://127.0.0.1:${(jwksServer.address() as AddressInfo).port}/.well-known/jwks.json`;
-  t = await startTestPortal({ env: { OPENLEARNING_PUBLIC_KEY: undefined, OPENLEARNING_JWKS_URL: jwksUrl }, configure: (c) => (c.openlearning.jwksCooldownMs = COOLDOWN_MS) });
+  t = await startTestPortal({
+    env: { OPENLEARNING_PUBLIC_KEY: undefined, OPENLEARNING_JWKS_URL: jwksUrl },
+    configure: (c) => (c.openlearning.jwksCooldownMs = COOLDOWN_MS),
+  });
 });
 
 afterAll(async () => {
@@ -47,7 +53,8 @@ afterAll(async () => {
   await new Promise<void>((resolve) => jwksServer.close(() => resolve()));
 });
 
-const sign = (key: Published, claims = enrolmentClaims()) => signEnrolmentToken(claims, { now: t.clock.now(), key: key.privateKey, header: { alg: key.alg, kid: key.kid } });
+const sign = (key: Published, claims = enrolmentClaims()) =>
+  signEnrolmentToken(claims, { now: t.clock.now(), key: key.privateKey, header: { alg: key.alg, kid: key.kid } });
 
 test('an RS256 token whose kid is in the JWKS is accepted', async () => {
   const response = await t.post('/enrol', { jwt: await sign(published[0]!) });

@@ -74,7 +74,13 @@ describe('the happy path', () => {
 
   test('errors re-render the form with a message beside each field and the values kept exactly', async () => {
     const billing = await join(t, learner());
-    const response = await submitBilling(t, billing, { name: '', email: 'not-an-email', organisation: '山田商事株式会社', address: 'شارع الملك فهد\nالرياض', country: 'ZZ' });
+    const response = await submitBilling(t, billing, {
+      name: '',
+      email: 'not-an-email',
+      organisation: '山田商事株式会社',
+      address: 'شارع الملك فهد\nالرياض',
+      country: 'ZZ',
+    });
     expect(response.status).toBe(422);
     const html = await response.text();
     expect(html).toMatch(/id="f-name-error">Please enter your full name/);
@@ -115,8 +121,17 @@ describe('the happy path', () => {
     expect(t.count('invoices')).toBe(1);
     const html = await (await t.get(confirmation)).text();
     pdfPath = html.match(/href="(\/i\/[^"]+\/INV-000001\.pdf)"/)![1]!;
-    const row = t.portal.deps.db.prepare('SELECT buyer_name, buyer_organisation, buyer_address, total_minor, tax_minor, net_minor FROM invoices').get() as Record<string, unknown>;
-    expect(row).toEqual({ buyer_name: ZOE, buyer_organisation: '山田商事株式会社', buyer_address: 'شارع الملك فهد 12\nالرياض', total_minor: 110000, tax_minor: 10000, net_minor: 100000 });
+    const row = t.portal.deps.db
+      .prepare('SELECT buyer_name, buyer_organisation, buyer_address, total_minor, tax_minor, net_minor FROM invoices')
+      .get() as Record<string, unknown>;
+    expect(row).toEqual({
+      buyer_name: ZOE,
+      buyer_organisation: '山田商事株式会社',
+      buyer_address: 'شارع الملك فهد 12\nالرياض',
+      total_minor: 110000,
+      tax_minor: 10000,
+      net_minor: 100000,
+    });
   });
 
   test('the PDF is a Tax Invoice with every block, any script rendered, and is byte-identical on every download', async () => {
@@ -159,7 +174,10 @@ describe('the happy path', () => {
     expect(mail.text).toContain(`${t.url}${statusPath}`);
     expect(mail.text).toMatch(/USE THIS REFERENCE: \d{4} \d{4} \d{3}/);
     expect(mail.html).toContain(`href="${t.url}${statusPath}"`);
-    const timeline = t.portal.deps.db.prepare("SELECT action FROM audit_log ORDER BY id").all().map((r) => (r as { action: string }).action);
+    const timeline = t.portal.deps.db
+      .prepare('SELECT action FROM audit_log ORDER BY id')
+      .all()
+      .map((r) => (r as { action: string }).action);
     expect(timeline).toEqual(['enrolment.requested', 'invoice.issued', 'email.sent']);
   });
 
@@ -249,7 +267,10 @@ describe('numbering and amounts', () => {
       expect(retried.status).toBe(303);
       const next = await submitBilling(other, await join(other, learner()), { name: 'Second', email: 'second@example.com' });
       expect(next.status).toBe(303);
-      const numbers = other.portal.deps.db.prepare('SELECT number FROM invoices ORDER BY id').all().map((r) => (r as { number: string }).number);
+      const numbers = other.portal.deps.db
+        .prepare('SELECT number FROM invoices ORDER BY id')
+        .all()
+        .map((r) => (r as { number: string }).number);
       expect(numbers).toEqual(['INV-000001', 'INV-000002']);
     } finally {
       await other.close();
@@ -288,7 +309,8 @@ describe('EUR invoices', () => {
     const issued = await submitBilling(t, billing, { name: 'Jürgen Müller', email: 'juergen@example.de' });
     const page = await (await t.get(locationPath(issued))).text();
     const pdf = Buffer.from(await (await t.get(page.match(/href="(\/i\/[^"]+\.pdf)"/)![1]!)).arrayBuffer());
-    const reference = (t.portal.deps.db.prepare("SELECT payment_reference AS r FROM invoices WHERE buyer_email = 'juergen@example.de'").get() as { r: string }).r;
+    const reference = (t.portal.deps.db.prepare("SELECT payment_reference AS r FROM invoices WHERE buyer_email = 'juergen@example.de'").get() as { r: string })
+      .r;
     const text = pdfText(pdf);
     expect(text).toMatch(/RF\d{2} \d{4} \d{4} \d{3}/);
     const [qr] = pdfQrCodes(pdf);

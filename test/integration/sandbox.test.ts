@@ -64,7 +64,12 @@ describe('sandbox mode', () => {
 
     const id = (t.portal.deps.db.prepare("SELECT id FROM invoices WHERE number = 'SANDBOX-INV-000001'").get() as { id: number }).id;
     const form = await (await staff.get(`/admin/invoices/${id}/payment`)).text();
-    await staff.post(`/admin/invoices/${id}/payments`, { amount: '250.00', receivedOn: '2026-11-26', idempotencyKey: hiddenField(form, 'idempotencyKey'), expectedPaid: '0' });
+    await staff.post(`/admin/invoices/${id}/payments`, {
+      amount: '250.00',
+      receivedOn: '2026-11-26',
+      idempotencyKey: hiddenField(form, 'idempotencyKey'),
+      expectedPaid: '0',
+    });
     await t.idle();
     expect((t.portal.deps.db.prepare('SELECT status FROM invoices WHERE id = ?').get(id) as { status: string }).status).toBe('enrolled');
     const classPage = pageText(await (await t.get('/sandbox/course/demo-class-eur')).text());
@@ -79,7 +84,12 @@ describe('sandbox mode', () => {
     const id = (t.portal.deps.db.prepare("SELECT id FROM invoices WHERE buyer_email = 'amira@example.com'").get() as { id: number }).id;
     const staff = await signIn(t, 'admin@example.com', adminPassword);
     const form = await (await staff.get(`/admin/invoices/${id}/payment`)).text();
-    await staff.post(`/admin/invoices/${id}/payments`, { amount: '99.00', receivedOn: '2026-11-26', idempotencyKey: hiddenField(form, 'idempotencyKey'), expectedPaid: '0' });
+    await staff.post(`/admin/invoices/${id}/payments`, {
+      amount: '99.00',
+      receivedOn: '2026-11-26',
+      idempotencyKey: hiddenField(form, 'idempotencyKey'),
+      expectedPaid: '0',
+    });
     await t.idle();
     const page = pageText(await (await staff.get(`/admin/invoices/${id}`)).text());
     expect(page).toMatch(/OpenLearning said: Sandbox: this class refuses every enrolment/);

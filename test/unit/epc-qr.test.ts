@@ -107,13 +107,9 @@ describe('buildEpcPayload', () => {
   });
 
   it('allows a creditor reference or remittance text, not both', () => {
-    expect(() =>
-      buildEpcPayload({ ...BASE, creditorReference: 'RF7412345678978', remittanceText: 'Invoice 42' }),
-    ).toThrow(/not both/);
+    expect(() => buildEpcPayload({ ...BASE, creditorReference: 'RF7412345678978', remittanceText: 'Invoice 42' })).toThrow(/not both/);
     // Empty strings count as absent.
-    expect(buildEpcPayload({ ...BASE, creditorReference: 'RF7412345678978', remittanceText: '' })).toMatch(
-      /\nRF7412345678978$/,
-    );
+    expect(buildEpcPayload({ ...BASE, creditorReference: 'RF7412345678978', remittanceText: '' })).toMatch(/\nRF7412345678978$/);
   });
 
   it('enforces the remittance text and information lengths', () => {

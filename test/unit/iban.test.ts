@@ -1,14 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { isCountryCode } from '../../src/domain/countries.js';
-import {
-  IBAN_LENGTHS,
-  formatIban,
-  isValidBic,
-  isValidIban,
-  mod97,
-  normalizeBic,
-  normalizeIban,
-} from '../../src/domain/iban.js';
+import { IBAN_LENGTHS, formatIban, isValidBic, isValidIban, mod97, normalizeBic, normalizeIban } from '../../src/domain/iban.js';
 
 /** Independent IBAN check digits via BigInt (letters A=10..Z=35), for building fixtures. */
 function ibanCheckDigits(country: string, bban: string): string {
@@ -103,7 +95,11 @@ describe('isValidIban', () => {
         if (ibanCheckDigits('DE', bban) === canonical) return bban;
       }
     };
-    for (const [canonical, alias] of [['97', '00'], ['98', '01'], ['02', '99']] as const) {
+    for (const [canonical, alias] of [
+      ['97', '00'],
+      ['98', '01'],
+      ['02', '99'],
+    ] as const) {
       const bban = findBban(canonical);
       expect(isValidIban(`DE${canonical}${bban}`)).toBe(true);
       expect(isValidIban(`DE${alias}${bban}`)).toBe(false);
@@ -122,9 +118,30 @@ describe('IBAN_LENGTHS', () => {
   });
 
   it.each([
-    ['DE', 22], ['GB', 22], ['FR', 27], ['BE', 16], ['NO', 15], ['RU', 33], ['LC', 32], ['MT', 31],
-    ['EG', 29], ['YE', 30], ['HN', 28], ['OM', 23], ['FK', 18], ['MN', 20], ['SO', 23], ['NI', 28],
-    ['DJ', 27], ['BI', 27], ['LY', 25], ['SD', 18], ['CR', 22], ['UA', 29], ['VA', 22], ['XK', 20],
+    ['DE', 22],
+    ['GB', 22],
+    ['FR', 27],
+    ['BE', 16],
+    ['NO', 15],
+    ['RU', 33],
+    ['LC', 32],
+    ['MT', 31],
+    ['EG', 29],
+    ['YE', 30],
+    ['HN', 28],
+    ['OM', 23],
+    ['FK', 18],
+    ['MN', 20],
+    ['SO', 23],
+    ['NI', 28],
+    ['DJ', 27],
+    ['BI', 27],
+    ['LY', 25],
+    ['SD', 18],
+    ['CR', 22],
+    ['UA', 29],
+    ['VA', 22],
+    ['XK', 20],
   ])('%s IBANs have %i characters', (country, length) => {
     expect(IBAN_LENGTHS.get(country)).toBe(length);
   });

@@ -113,7 +113,11 @@ describe('isValidPaymentReference', () => {
     const findBody = (canonical: string): string => {
       for (let body = 100000000; ; body++) if (expectedCheckDigits(String(body)) === canonical) return String(body);
     };
-    for (const [canonical, alias] of [['97', '00'], ['98', '01'], ['02', '99']] as const) {
+    for (const [canonical, alias] of [
+      ['97', '00'],
+      ['98', '01'],
+      ['02', '99'],
+    ] as const) {
       const body = findBody(canonical);
       expect(BigInt(body + alias) % 97n).toBe(1n);
       expect(isValidPaymentReference(body + canonical)).toBe(true);
@@ -134,8 +138,7 @@ describe('isValidPaymentReference', () => {
           substitutions++;
         }
         if (position < 10 && reference[position] !== reference[position + 1]) {
-          const swapped =
-            reference.slice(0, position) + reference[position + 1] + reference[position] + reference.slice(position + 2);
+          const swapped = reference.slice(0, position) + reference[position + 1] + reference[position] + reference.slice(position + 2);
           if (isValidPaymentReference(swapped)) undetected.push(`${reference} -> ${swapped}`);
           if (normalizeReferenceInput(swapped)?.kind !== 'invalid-check') undetected.push(`search ${swapped}`);
           transpositions++;
@@ -194,12 +197,15 @@ describe('creditor references (ISO 11649)', () => {
   });
 
   it('rejects check digits 00, 01 and 99 even where mod 97 happens to be 1', () => {
-    const canonicalRf = (reference: string): string =>
-      String(98n - (BigInt(`${reference}271500`) % 97n)).padStart(2, '0');
+    const canonicalRf = (reference: string): string => String(98n - (BigInt(`${reference}271500`) % 97n)).padStart(2, '0');
     const findReference = (canonical: string): string => {
       for (let n = 1; ; n++) if (canonicalRf(String(n)) === canonical) return String(n);
     };
-    for (const [canonical, alias] of [['97', '00'], ['98', '01'], ['02', '99']] as const) {
+    for (const [canonical, alias] of [
+      ['97', '00'],
+      ['98', '01'],
+      ['02', '99'],
+    ] as const) {
       const reference = findReference(canonical);
       expect(BigInt(`${reference}2715${alias}`) % 97n).toBe(1n);
       expect(isValidCreditorReference(`RF${canonical}${reference}`)).toBe(true);

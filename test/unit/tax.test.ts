@@ -29,12 +29,12 @@ describe('parseTaxRate', () => {
     expect(parseTaxRate(input)).toEqual({ ok: true, rate: { percent, numerator, denominator } });
   });
 
-  it.each([
-    '100', '100.0', '150', '1000', '-1', '-0', '+5', '1.23456', '12.34567', 'abc', '', ' ', '%', '10%%',
-    '1,5', '.5', '5.', '1e1', '10 percent', '١٠',
-  ])('rejects %j with a readable message', (input) => {
-    expect(parseTaxRate(input)).toEqual({ ok: false, error: TAX_RATE_ERROR });
-  });
+  it.each(['100', '100.0', '150', '1000', '-1', '-0', '+5', '1.23456', '12.34567', 'abc', '', ' ', '%', '10%%', '1,5', '.5', '5.', '1e1', '10 percent', '١٠'])(
+    'rejects %j with a readable message',
+    (input) => {
+      expect(parseTaxRate(input)).toEqual({ ok: false, error: TAX_RATE_ERROR });
+    },
+  );
 });
 
 describe('computeTax', () => {

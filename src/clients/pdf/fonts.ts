@@ -228,12 +228,7 @@ export function sanitizeText(text: string): string {
 
 function isDefaultIgnorable(cp: number): boolean {
   return (
-    cp === 0x00ad ||
-    (cp >= 0x200b && cp <= 0x200f) ||
-    cp === 0x2060 ||
-    cp === 0xfeff ||
-    (cp >= 0xfe00 && cp <= 0xfe0f) ||
-    (cp >= 0xe0100 && cp <= 0xe01ef)
+    cp === 0x00ad || (cp >= 0x200b && cp <= 0x200f) || cp === 0x2060 || cp === 0xfeff || (cp >= 0xfe00 && cp <= 0xfe0f) || (cp >= 0xe0100 && cp <= 0xe01ef)
   );
 }
 
@@ -249,7 +244,7 @@ export interface FontRun {
  */
 export function splitByFont(text: string): FontRun[] {
   const chars = Array.from(text);
-  const fams: (FontFamily | null)[] = chars.map((ch) => (isCommon(ch) ? null : familyFor(ch.codePointAt(0)!) ?? 'sans'));
+  const fams: (FontFamily | null)[] = chars.map((ch) => (isCommon(ch) ? null : (familyFor(ch.codePointAt(0)!) ?? 'sans')));
   // neutrals: previous font if it has the glyph, else next font, else own.
   for (let i = 0; i < chars.length; i++) {
     if (fams[i] !== null) continue;
@@ -299,7 +294,24 @@ function bidiClass(ch: string): BidiClass {
   if (cp === 0x200f) return 'R';
   if (cp === 0x61c) return 'AL';
   if (cp === 0x2b || cp === 0x2d || cp === 0x2212 || cp === 0xfb29 || cp === 0xfe62 || cp === 0xfe63 || cp === 0xff0b || cp === 0xff0d) return 'ES';
-  if (cp === 0x2c || cp === 0x2e || cp === 0x2f || cp === 0x3a || cp === 0xa0 || cp === 0x60c || cp === 0x202f || cp === 0x2044 || cp === 0xfe50 || cp === 0xfe52 || cp === 0xfe55 || cp === 0xff0c || cp === 0xff0e || cp === 0xff0f || cp === 0xff1a) return 'CS';
+  if (
+    cp === 0x2c ||
+    cp === 0x2e ||
+    cp === 0x2f ||
+    cp === 0x3a ||
+    cp === 0xa0 ||
+    cp === 0x60c ||
+    cp === 0x202f ||
+    cp === 0x2044 ||
+    cp === 0xfe50 ||
+    cp === 0xfe52 ||
+    cp === 0xfe55 ||
+    cp === 0xff0c ||
+    cp === 0xff0e ||
+    cp === 0xff0f ||
+    cp === 0xff1a
+  )
+    return 'CS';
   if (RE_NSM.test(ch)) return 'NSM';
   if (RE_WS.test(ch)) return 'WS';
   if (RE_ET.test(ch)) return 'ET';
@@ -398,8 +410,22 @@ export function bidiLevels(chars: string[], baseRtl: boolean): number[] {
 }
 
 const MIRROR: Record<string, string> = {
-  '(': ')', ')': '(', '[': ']', ']': '[', '{': '}', '}': '{', '<': '>', '>': '<',
-  '«': '»', '»': '«', '‹': '›', '›': '‹', '（': '）', '）': '（', '［': '］', '］': '［',
+  '(': ')',
+  ')': '(',
+  '[': ']',
+  ']': '[',
+  '{': '}',
+  '}': '{',
+  '<': '>',
+  '>': '<',
+  '«': '»',
+  '»': '«',
+  '‹': '›',
+  '›': '‹',
+  '（': '）',
+  '）': '（',
+  '［': '］',
+  '］': '［',
 };
 const RTL_SCRIPT = /^[\p{Script=Arabic}\p{Script=Hebrew}\p{Script=Syriac}\p{Script=Thaana}\p{Script=Nko}\p{Script=Samaritan}\p{Script=Mandaic}]$/u;
 
@@ -413,7 +439,9 @@ function fontkitReverses(text: string): boolean {
 }
 
 function reverseGraphemes(text: string): string {
-  return Array.from(graphemes.segment(text), (s) => s.segment).reverse().join('');
+  return Array.from(graphemes.segment(text), (s) => s.segment)
+    .reverse()
+    .join('');
 }
 
 export interface VisualRun extends FontRun {
@@ -438,7 +466,7 @@ export function visualRuns(line: string, baseRtl: boolean): VisualRun[] {
   const levels = bidiLevels(chars, baseRtl);
   // level runs (logical), then font runs inside each
   const items: VisualRun[] = [];
-  for (let i = 0; i < chars.length; ) {
+  for (let i = 0; i < chars.length;) {
     let j = i;
     while (j < chars.length && levels[j] === levels[i]) j++;
     const level = levels[i]!;
@@ -449,7 +477,7 @@ export function visualRuns(line: string, baseRtl: boolean): VisualRun[] {
   const max = Math.max(...items.map((r) => r.level));
   const minOdd = Math.min(...items.map((r) => (r.level % 2 === 1 ? r.level : r.level + 1)));
   for (let lvl = max; lvl >= minOdd; lvl--) {
-    for (let i = 0; i < items.length; ) {
+    for (let i = 0; i < items.length;) {
       if (items[i]!.level < lvl) {
         i++;
         continue;

@@ -257,7 +257,12 @@ class Typesetter {
    */
   fit(text: string, style: Style, maxWidth: number, minSize = 7): Block {
     const weight = style.weight ?? 'regular';
-    const widest = Math.max(0, ...sanitizeText(text).split('\n').map((p) => this.measure(p, weight, style.size)));
+    const widest = Math.max(
+      0,
+      ...sanitizeText(text)
+        .split('\n')
+        .map((p) => this.measure(p, weight, style.size)),
+    );
     if (widest <= maxWidth) return this.layout(text, style, maxWidth);
     const size = Math.max(minSize, Math.floor(((style.size * maxWidth) / widest) * 10) / 10);
     const lineHeight = style.size * (style.leading ?? 1.35);
@@ -334,7 +339,14 @@ class Typesetter {
     }
     if (opts.underline && line.width > 0) {
       const uy = baseline + style.size * 0.14;
-      this.doc.save().moveTo(startX, uy).lineTo(startX + line.width, uy).lineWidth(0.5).strokeColor(style.color).stroke().restore();
+      this.doc
+        .save()
+        .moveTo(startX, uy)
+        .lineTo(startX + line.width, uy)
+        .lineWidth(0.5)
+        .strokeColor(style.color)
+        .stroke()
+        .restore();
     }
     if (opts.link && line.width > 0) this.doc.link(startX, top, line.width, lineHeight, opts.link);
   }
@@ -499,7 +511,7 @@ function headerSection(ts: Typesetter, m: InvoicePdfModel): Section {
   y += 3;
   y += s.text(ts.layout(m.seller.address, { size: 9, color: COLOR.muted }, sellerW), LEFT, y);
   if (m.seller.taxId) {
-    y += s.text(ts.layout(`${m.seller.taxIdLabel || 'Tax ID'} ${m.seller.taxId}`, { size: 9, color: COLOR.muted }, sellerW), LEFT, y);
+    s.text(ts.layout(`${m.seller.taxIdLabel || 'Tax ID'} ${m.seller.taxId}`, { size: 9, color: COLOR.muted }, sellerW), LEFT, y);
   }
   const title = ts.layout(m.title, { size: 24, weight: 'bold', color: COLOR.accent, leading: 1.15 }, titleW);
   s.text(title, RIGHT - titleW, -4, { width: titleW, align: 'right' });
@@ -659,11 +671,7 @@ function paymentSection(ts: Typesetter, m: InvoicePdfModel): Section {
   const labelW = 100;
   let y = pad - 2;
   y += s.text(ts.layout('How to pay', { size: 13, weight: 'bold', color: COLOR.accent, leading: 1.3 }, innerW), innerX, y);
-  y += s.text(
-    ts.layout('Pay by bank transfer to the account below.', { size: 8.5, color: COLOR.muted }, innerW),
-    innerX,
-    y,
-  );
+  y += s.text(ts.layout('Pay by bank transfer to the account below.', { size: 8.5, color: COLOR.muted }, innerW), innerX, y);
   y += 8;
   y = labelled(
     ts,
@@ -693,11 +701,7 @@ function paymentSection(ts: Typesetter, m: InvoicePdfModel): Section {
   if (p.creditorReference) {
     y += 4;
     y = labelled(ts, s, [['Creditor reference', p.creditorReference, { size: 10.5, weight: 'bold' }]], innerX, y, labelW, innerW - labelW);
-    y += s.text(
-      ts.layout('Structured creditor reference (ISO 11649), if your bank asks for one.', { size: 8, color: COLOR.faint }, innerW),
-      innerX,
-      y,
-    );
+    y += s.text(ts.layout('Structured creditor reference (ISO 11649), if your bank asks for one.', { size: 8, color: COLOR.faint }, innerW), innerX, y);
   }
   let bottom = y + pad - 4;
   if (hasQr) {
@@ -710,12 +714,7 @@ function paymentSection(ts: Typesetter, m: InvoicePdfModel): Section {
     bottom = Math.max(bottom, qy + QR_SIZE + 4 + caption.height + pad);
   }
   const boxH = bottom;
-  s.add(
-    0,
-    boxH,
-    (top) => ts.doc.save().roundedRect(LEFT, top, CONTENT_W, boxH, 6).lineWidth(1).fillAndStroke(COLOR.boxBg, COLOR.boxBorder).restore(),
-    true,
-  );
+  s.add(0, boxH, (top) => ts.doc.save().roundedRect(LEFT, top, CONTENT_W, boxH, 6).lineWidth(1).fillAndStroke(COLOR.boxBg, COLOR.boxBorder).restore(), true);
   // backgrounds first
   s.atoms.unshift(s.atoms.pop()!);
   return s;
@@ -764,7 +763,14 @@ function build(doc: Doc, m: InvoicePdfModel): void {
   for (let i = range.start; i < range.start + range.count; i++) {
     doc.switchToPage(i);
     if (fixedFooter) {
-      doc.save().moveTo(LEFT, footerTop - 6).lineTo(RIGHT, footerTop - 6).lineWidth(0.5).strokeColor(COLOR.rule).stroke().restore();
+      doc
+        .save()
+        .moveTo(LEFT, footerTop - 6)
+        .lineTo(RIGHT, footerTop - 6)
+        .lineWidth(0.5)
+        .strokeColor(COLOR.rule)
+        .stroke()
+        .restore();
       fixedFooter.lines.forEach((line, j) =>
         ts.drawLine(line, fixedFooter, LEFT, footerTop + j * fixedFooter.lineHeight, { width: CONTENT_W, align: 'center' }),
       );

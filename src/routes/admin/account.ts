@@ -37,7 +37,12 @@ export function registerAccountRoutes(router: Router, deps: Deps): void {
     if (originProblem || !cookieToken || body._csrf !== cookieToken) throw new AppError('auth.csrf', originProblem ?? 'sign-in form token mismatch');
     const email = field(body, 'email');
     const next = safeNext(body.next);
-    const result = await signIn(deps, { email, password: typeof body.password === 'string' ? body.password : '', ip: ctx.ip, userAgent: ctx.get('User-Agent') || null });
+    const result = await signIn(deps, {
+      email,
+      password: typeof body.password === 'string' ? body.password : '',
+      ip: ctx.ip,
+      userAgent: ctx.get('User-Agent') || null,
+    });
     if (!result.ok) {
       ctx.status = result.reason === 'locked' ? 429 : 401;
       const error =
@@ -61,7 +66,11 @@ export function registerAccountRoutes(router: Router, deps: Deps): void {
   });
 
   router.get('account', '/account', function showAccount(ctx) {
-    render(ctx, 'admin/account.njk', { title: 'Your account', notice: ctx.query.changed === '1' ? 'Your password was changed. Other sessions were signed out.' : undefined, section: 'account' });
+    render(ctx, 'admin/account.njk', {
+      title: 'Your account',
+      notice: ctx.query.changed === '1' ? 'Your password was changed. Other sessions were signed out.' : undefined,
+      section: 'account',
+    });
   });
 
   router.post('account-password', '/account/password', async function changeOwnPassword(ctx) {

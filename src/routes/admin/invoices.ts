@@ -11,7 +11,18 @@ import { recordPayment } from '../../commands/payments.js';
 import { staffActor } from '../../commands/staff.js';
 import { invoiceTimeline } from '../../db/audit.js';
 import { attemptsForInvoice, findEnrolmentJob } from '../../db/enrolments.js';
-import { filterOptions, iterateInvoices, listInvoices, SORTS, TAB_LABELS, TABS, tabCounts, type InvoiceListQuery, type Sort, type Tab } from '../../db/invoice-list.js';
+import {
+  filterOptions,
+  iterateInvoices,
+  listInvoices,
+  SORTS,
+  TAB_LABELS,
+  TABS,
+  tabCounts,
+  type InvoiceListQuery,
+  type Sort,
+  type Tab,
+} from '../../db/invoice-list.js';
 import { countHeldPastExpiry, findInvoiceById } from '../../db/invoices.js';
 import { emailsForInvoice } from '../../db/outbox.js';
 import { paymentsForInvoice } from '../../db/payments.js';
@@ -59,7 +70,18 @@ function parseListParams(query: Record<string, unknown>): ListParams {
       after = undefined;
     }
   }
-  return { tab, q: text('q'), course: course || undefined, classId: classId || undefined, currency: text('currency', 3), from: date('from'), to: date('to'), sort, dir, after };
+  return {
+    tab,
+    q: text('q'),
+    course: course || undefined,
+    classId: classId || undefined,
+    currency: text('currency', 3),
+    from: date('from'),
+    to: date('to'),
+    sort,
+    dir,
+    after,
+  };
 }
 
 function listUrl(params: ListParams, changes: Partial<Record<string, string | undefined>>): string {
@@ -108,7 +130,13 @@ export function registerInvoiceRoutes(router: Router, deps: Deps): void {
       params,
       page,
       today: today(),
-      tabs: TABS.map((tab) => ({ tab, label: TAB_LABELS[tab], count: counts[tab], url: listUrl({ ...params, after: undefined }, { tab, sort: undefined, dir: undefined }), current: tab === params.tab })),
+      tabs: TABS.map((tab) => ({
+        tab,
+        label: TAB_LABELS[tab],
+        count: counts[tab],
+        url: listUrl({ ...params, after: undefined }, { tab, sort: undefined, dir: undefined }),
+        current: tab === params.tab,
+      })),
       options: (() => {
         const options = filterOptions(db);
         return { ...options, courses: options.courses.map((c) => ({ ...c, value: `${c.courseId}\u001f${c.classId}` })) };
@@ -127,7 +155,24 @@ export function registerInvoiceRoutes(router: Router, deps: Deps): void {
   router.get('invoices-csv', '/invoices.csv', function exportCsv(ctx) {
     const params = parseListParams(ctx.query);
     const rows = iterateInvoices(db, { ...params, today: today() });
-    const header = ['Invoice number', 'Issue date', 'Due date', 'Learner', 'Email', 'Organisation', 'Tax ID', 'Course', 'Class', 'Currency', 'Net', 'Tax', 'Total', 'Amount paid', 'Date paid', 'Status'];
+    const header = [
+      'Invoice number',
+      'Issue date',
+      'Due date',
+      'Learner',
+      'Email',
+      'Organisation',
+      'Tax ID',
+      'Course',
+      'Class',
+      'Currency',
+      'Net',
+      'Tax',
+      'Total',
+      'Amount paid',
+      'Date paid',
+      'Status',
+    ];
     function* lines() {
       yield `\ufeff${stringify([header])}`;
       for (const i of rows) {
@@ -231,10 +276,13 @@ export function registerInvoiceRoutes(router: Router, deps: Deps): void {
     };
     const errors: Record<string, string> = {};
     const amount = parseDecimalAmount(values.amount, invoice.currency);
-    if (!amount.ok || amount.minor <= 0) errors.amount = `Enter the amount received in ${invoice.currency}, e.g. ${minorToDecimalString(amountDueMinor(invoice) || invoice.totalMinor, invoice.currency)}.`;
-    if (!/^\d{4}-\d{2}-\d{2}$/.test(values.receivedOn) || Number.isNaN(Date.parse(values.receivedOn))) errors.receivedOn = 'Enter the date the transfer arrived.';
+    if (!amount.ok || amount.minor <= 0)
+      errors.amount = `Enter the amount received in ${invoice.currency}, e.g. ${minorToDecimalString(amountDueMinor(invoice) || invoice.totalMinor, invoice.currency)}.`;
+    if (!/^\d{4}-\d{2}-\d{2}$/.test(values.receivedOn) || Number.isNaN(Date.parse(values.receivedOn)))
+      errors.receivedOn = 'Enter the date the transfer arrived.';
     else if (values.receivedOn > today()) errors.receivedOn = 'The date received cannot be in the future.';
-    if (!/^[A-Za-z0-9_-]{16,100}$/.test(values.idempotencyKey) || !/^\d+$/.test(values.expectedPaid)) throw new AppError('request.bad_form', 'payment form without its hidden fields');
+    if (!/^[A-Za-z0-9_-]{16,100}$/.test(values.idempotencyKey) || !/^\d+$/.test(values.expectedPaid))
+      throw new AppError('request.bad_form', 'payment form without its hidden fields');
     if (Object.keys(errors).length > 0) {
       ctx.status = 422;
       return paymentForm(ctx, invoice, values, errors);

@@ -46,7 +46,13 @@ export function registerMailRoutes(router: Router, deps: Deps): void {
     const messages = await Promise.all(
       names.map(async (name) => {
         const mail = await simpleParser(fs.readFileSync(path.join(dir, name)), { skipHtmlToText: true, skipTextToHtml: true, skipImageLinks: true });
-        return { name, subject: mail.subject ?? '(no subject)', to: mail.to ? (Array.isArray(mail.to) ? mail.to.map((a) => a.text).join(', ') : mail.to.text) : '', date: mail.date?.toISOString(), attachments: mail.attachments.length };
+        return {
+          name,
+          subject: mail.subject ?? '(no subject)',
+          to: mail.to ? (Array.isArray(mail.to) ? mail.to.map((a) => a.text).join(', ') : mail.to.text) : '',
+          date: mail.date?.toISOString(),
+          attachments: mail.attachments.length,
+        };
       }),
     );
     render(ctx, 'admin/mail-list.njk', {

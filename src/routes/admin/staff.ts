@@ -92,7 +92,8 @@ export function registerStaffRoutes(router: Router, deps: Deps): void {
 
   router.post('staff-password', '/staff/:id/password', onlyAdmins, async function resetPassword(ctx) {
     const staff = loadStaff(ctx);
-    const password = typeof (ctx.request.body as Record<string, unknown>)?.password === 'string' ? ((ctx.request.body as Record<string, unknown>).password as string) : '';
+    const password =
+      typeof (ctx.request.body as Record<string, unknown>)?.password === 'string' ? ((ctx.request.body as Record<string, unknown>).password as string) : '';
     try {
       await setStaffPassword(deps, staffActor(ctx.state.staff!), staff, password);
     } catch (e) {
