@@ -7,11 +7,13 @@ import fs from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { Command, Option } from 'commander';
 import { ConfigError, JOB_NAMES, loadConfig, type Config, type JobName } from './config.js';
-import { databaseFile, openDatabase } from './db/connection.js';
+import { dataPaths } from './data-paths.js';
+import { openDatabase } from './db/connection.js';
 import { migrate } from './db/migrate.js';
 import readline from 'node:readline';
 import { systemClock } from './clock.js';
-import { COMMAND_LINE_ACTOR, createStaff, setStaffEnabled, setStaffPassword, StaffError } from './commands/staff.js';
+import { COMMAND_LINE_ACTOR } from './commands/actors.js';
+import { createStaff, setStaffEnabled, setStaffPassword, StaffError } from './commands/staff.js';
 import type { Db } from './db/connection.js';
 import { lastJobRuns } from './db/jobs.js';
 import { findStaffByEmail, listStaff, type Role } from './db/staff.js';
@@ -61,11 +63,11 @@ export function buildCli(): Command {
     .description('Apply pending database migrations and exit (serve also does this on start)')
     .action(() => {
       const config = configOrExit();
-      const db = openDatabase(databaseFile(config.dataDir));
+      const db = openDatabase(dataPaths(config).database);
       try {
         const result = migrate(db);
         console.log(result.applied.length > 0 ? `Applied: ${result.applied.join(', ')}` : 'The database is up to date.');
-        console.log(`Schema version ${result.current} in ${databaseFile(config.dataDir)}`);
+        console.log(`Schema version ${result.current} in ${dataPaths(config).database}`);
       } finally {
         db.close();
       }
@@ -89,7 +91,7 @@ export function buildCli(): Command {
           apiUrl: config.openlearning.apiUrl,
           apiKey: config.openlearning.apiKey ? '(set)' : '(missing)',
         },
-        mail: config.mail.smtpUrl ? `SMTP ${new URL(config.mail.smtpUrl).host}` : `written to ${config.dataDir}/mail/`,
+        mail: config.mail.smtpUrl ? `SMTP ${new URL(config.mail.smtpUrl).host}` : `written to ${dataPaths(config).mail}/`,
         seller: config.seller.name,
         tax: `${config.tax.label} ${config.tax.rate.percent}% ${config.tax.inclusive ? 'included in' : 'added to'} prices`,
         invoices: config.invoice,
@@ -106,7 +108,7 @@ export function buildCli(): Command {
     .action(async () => {
       const config = configOrExit();
       const { JOBS } = await import('./jobs/registry.js');
-      const db = openDatabase(databaseFile(config.dataDir));
+      const db = openDatabase(dataPaths(config).database);
       try {
         migrate(db);
         const last = lastJobRuns(db);
@@ -240,7 +242,7 @@ async function runJobOnce(name: JobName): Promise<void> {
 /** Opens (and migrates) the database for a one-off command. */
 async function withDatabase(fn: (deps: { db: Db; clock: typeof systemClock; config: Config }) => Promise<void>): Promise<void> {
   const config = configOrExit();
-  const db = openDatabase(databaseFile(config.dataDir));
+  const db = openDatabase(dataPaths(config).database);
   try {
     migrate(db);
     await fn({ db, clock: systemClock, config });

@@ -10,6 +10,11 @@ import type { Views } from './views.js';
 /** Work that runs after a commit (sending mail, calling OpenLearning). */
 export type BackgroundTask = 'deliver-mail' | 'retry-enrolments';
 
+/**
+ * Wakes a worker. Only the queues call it (queueInvoiceEmail wakes deliver-mail, queueEnrolment
+ * wakes retry-enrolments): whoever queues work never has to remember to wake anyone. The run
+ * starts on a later turn of the event loop, so after the queueing transaction has committed.
+ */
 export interface Background {
   /** Asks for the task to run soon, outside the current request. Safe to call often. */
   kick(task: BackgroundTask): void;

@@ -4,7 +4,6 @@
  */
 import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
-import path from 'node:path';
 import type Koa from 'koa';
 import type Router from '@koa/router';
 import { buildApp } from './app.js';
@@ -13,7 +12,8 @@ import { createOpenLearningClient, type OpenLearningClient } from './clients/ope
 import { TokenVerifier } from './clients/openlearning-token.js';
 import { systemClock, type Clock } from './clock.js';
 import type { Config } from './config.js';
-import { databaseFile, openDatabase } from './db/connection.js';
+import { dataPaths, modeDirectories } from './data-paths.js';
+import { openDatabase } from './db/connection.js';
 import { migrate } from './db/migrate.js';
 import type { Deps } from './deps.js';
 import { ensureFirstAdmin } from './commands/staff.js';
@@ -42,10 +42,6 @@ export interface Portal {
   close(): Promise<void>;
 }
 
-export function mailDirectory(config: Pick<Config, 'dataDir'>): string {
-  return path.join(config.dataDir, 'mail');
-}
-
 export function secretsOf(config: Config): string[] {
   const secrets = [config.openlearning.apiKey, config.admin.password ?? ''];
   if (config.mail.smtpUrl) {
@@ -58,7 +54,7 @@ export function secretsOf(config: Config): string[] {
 export function createPortal(config: Config, overrides: PortalOverrides = {}): Portal {
   fs.mkdirSync(config.dataDir, { recursive: true });
   const logger = overrides.logger ?? createLogger({ level: config.logLevel, secrets: secretsOf(config) });
-  const db = openDatabase(databaseFile(config.dataDir));
+  const db = openDatabase(dataPaths(config).database);
   const migrations = migrate(db);
   if (migrations.applied.length > 0) logger.info({ applied: migrations.applied }, 'database migrated');
   warnAboutOtherMode(config, logger);
@@ -66,7 +62,7 @@ export function createPortal(config: Config, overrides: PortalOverrides = {}): P
   const clock = overrides.clock ?? systemClock;
   const mailer =
     overrides.mailer ??
-    (config.mail.smtpUrl ? createSmtpMailer(config.mail.smtpUrl, config.mail.from) : createCaptureMailer(mailDirectory(config), config.mail.from));
+    (config.mail.smtpUrl ? createSmtpMailer(config.mail.smtpUrl, config.mail.from) : createCaptureMailer(dataPaths(config).mail, config.mail.from));
   const runner = new JobRunner(() => deps, jobFunctions());
   const deps: Deps = {
     config,
@@ -127,8 +123,7 @@ export function createPortal(config: Config, overrides: PortalOverrides = {}): P
  * other mode's data is found, so a production server that lost its configuration is noticed.
  */
 function warnAboutOtherMode(config: Config, logger: Logger): void {
-  const sandboxDir = path.join(config.rootDataDir, 'sandbox');
-  const productionDb = path.join(config.rootDataDir, 'portal.db');
+  const { sandbox: sandboxDir, productionDatabase: productionDb } = modeDirectories(config.rootDataDir);
   if (config.mode === 'production' && fs.existsSync(sandboxDir)) {
     logger.warn(
       { sandboxDir },

@@ -47,17 +47,26 @@ function renderSubject(views: Deps['views'], kind: EmailKind, context: object): 
   return views.text(`email/${kind}.subject.njk`, context).replace(/\s+/g, ' ');
 }
 
+export interface QueueEmailOptions {
+  at: string;
+  /** The learner unless said otherwise (staff alerts go to FINANCE_EMAIL). */
+  to?: string;
+  /** Same key twice = one email (a job run twice sends once). */
+  dedupeKey?: string;
+  extra?: Record<string, unknown>;
+}
+
 /**
- * Puts an email about an invoice in the outbox (the subject is rendered now, so a template
- * mistake fails the change rather than the delivery). Call inside the transaction that makes the
- * change it announces. Returns false when an email with the same dedupe key was already queued
- * (so a job run twice sends once).
+ * Puts an email about an invoice in the outbox and wakes the mail worker, which sends it once the
+ * surrounding transaction has committed (the wake-up runs on a later turn of the event loop). The
+ * subject is rendered now, so a template mistake fails the change rather than the delivery.
+ * Returns false when an email with the same dedupe key was already queued.
  */
 export function queueInvoiceEmail(
-  deps: Pick<Deps, 'db' | 'views' | 'config'>,
+  deps: Pick<Deps, 'db' | 'views' | 'config' | 'background'>,
   invoice: Invoice,
   kind: EmailKind,
-  options: { at: string; to?: string; dedupeKey?: string; extra?: Record<string, unknown> },
+  options: QueueEmailOptions,
 ): boolean {
   const extra = options.extra ?? {};
   const id = enqueueEmail(deps.db, {
@@ -70,16 +79,9 @@ export function queueInvoiceEmail(
     attachInvoicePdf: ATTACH_PDF[kind],
     createdAt: options.at,
   });
-  return id !== null;
-}
-
-export function queueLearnerEmail(
-  deps: Pick<Deps, 'db' | 'views' | 'config'>,
-  invoice: Invoice,
-  kind: LearnerEmailKind,
-  options: { at: string; dedupeKey?: string; extra?: Record<string, unknown> },
-): boolean {
-  return queueInvoiceEmail(deps, invoice, kind, options);
+  if (id === null) return false;
+  deps.background.kick('deliver-mail');
+  return true;
 }
 
 /** The body of a queued email, from the templates and the invoice as it is now. */

@@ -1,61 +1,80 @@
-/** Staff actions on an invoice besides payments and enrolment: cancel it, email it again. */
-import { toDbTime } from '../clock.js';
+/** Actions on an invoice besides payments and enrolment: cancel it, email it again, follow its course link. */
 import { appendAudit } from '../db/audit.js';
 import { writeTransaction } from '../db/connection.js';
-import { findInvoiceById, transitionInvoice } from '../db/invoices.js';
-import type { Invoice, InvoiceStatus } from '../domain/invoice.js';
+import { recordCourseLinkFollow } from '../db/invoices.js';
+import { lastEmailForInvoice } from '../db/outbox.js';
+import type { Invoice } from '../domain/invoice.js';
 import type { Deps } from '../deps.js';
 import { AppError } from '../errors.js';
-import { queueLearnerEmail } from './emails.js';
-import type { Actor } from './staff.js';
+import { toDbTime } from '../clock.js';
+import type { InvoiceActor } from './actors.js';
+import { changeInvoice, type ChangeDeps } from './invoice-change.js';
 
-const CANCELLABLE: readonly InvoiceStatus[] = ['awaiting_payment', 'partially_paid', 'expired'];
+/** A learner may ask for the invoice email again once in this long (staff may always). */
+export const LEARNER_RESEND_INTERVAL_MS = 5 * 60_000;
 
 /** The number stays used and the PDF stays available; the learner is told. */
-export function cancelInvoice(deps: Pick<Deps, 'db' | 'clock' | 'config' | 'views' | 'background'>, actor: Actor, invoiceId: number, reason: string): Invoice {
-  const at = toDbTime(deps.clock.now());
-  const invoice = writeTransaction(deps.db, () => {
-    const invoice = findInvoiceById(deps.db, invoiceId);
-    if (!invoice) throw new AppError('admin.not_found', `invoice ${invoiceId}`);
-    if (invoice.status === 'cancelled') return invoice;
-    if (
-      !CANCELLABLE.includes(invoice.status) ||
-      !transitionInvoice(deps.db, invoiceId, CANCELLABLE, 'cancelled', at, { cancelled_at: at, cancel_reason: reason })
-    ) {
-      throw new AppError('admin.cannot_cancel', `invoice ${invoice.number} is ${invoice.status}`);
-    }
-    appendAudit(deps.db, {
-      at,
-      ...actor,
-      action: 'invoice.cancelled',
-      invoiceId,
-      summary: `${actor.actorLabel} cancelled the invoice: ${reason}`,
-      before: { status: invoice.status },
-      after: { status: 'cancelled', reason },
-    });
-    const cancelled = findInvoiceById(deps.db, invoiceId)!;
-    queueLearnerEmail(deps, cancelled, 'cancelled', { at, dedupeKey: `cancelled:${invoiceId}` });
-    return cancelled;
-  });
-  deps.background.kick('deliver-mail');
-  return invoice;
+export function cancelInvoice(deps: ChangeDeps, actor: InvoiceActor, invoiceId: number, reason: string): Invoice {
+  return changeInvoice(
+    deps,
+    { invoiceId, actor, action: 'cancel' },
+    (change) => {
+      const cancelled = change.transition('cancelled', { cancelled_at: change.at, cancel_reason: reason });
+      change.audit({
+        action: 'invoice.cancelled',
+        summary: `${actor.actorLabel} cancelled the invoice: ${reason}`,
+        before: { status: change.invoice.status },
+        after: { status: 'cancelled', reason },
+      });
+      change.email('cancelled', { dedupeKey: `cancelled:${invoiceId}` });
+      return cancelled;
+    },
+    { alreadyDone: (invoice) => (invoice.status === 'cancelled' ? invoice : undefined) },
+  );
 }
 
-export function resendInvoiceEmail(deps: Pick<Deps, 'db' | 'clock' | 'config' | 'views' | 'background'>, actor: Actor, invoiceId: number): Invoice {
-  const at = toDbTime(deps.clock.now());
-  const invoice = writeTransaction(deps.db, () => {
-    const invoice = findInvoiceById(deps.db, invoiceId);
-    if (!invoice) throw new AppError('admin.not_found', `invoice ${invoiceId}`);
-    queueLearnerEmail(deps, invoice, 'invoice', { at });
-    appendAudit(deps.db, {
-      at,
-      ...actor,
-      action: 'invoice.resent',
-      invoiceId,
-      summary: `${actor.actorLabel} emailed the invoice again to ${invoice.buyerEmail}`,
-    });
+/**
+ * Emails the invoice again, to staff's request or the learner's own (from their status page).
+ * Learners are limited to one request every few minutes, so the button cannot be used to flood
+ * an inbox; the refusal says when the last one went.
+ */
+export function resendInvoiceEmail(deps: ChangeDeps, actor: InvoiceActor, invoiceId: number): Invoice {
+  return changeInvoice(deps, { invoiceId, actor, action: 'resend' }, (change) => {
+    const { invoice } = change;
+    if (actor.role === 'learner') {
+      const last = lastEmailForInvoice(deps.db, invoice.id, 'invoice');
+      if (last && change.now.getTime() - Date.parse(last.createdAt) < LEARNER_RESEND_INTERVAL_MS) {
+        throw new AppError('invoice.resend_too_soon', `invoice ${invoice.number} emailed at ${last.createdAt}`);
+      }
+    }
+    change.email('invoice');
+    change.audit(
+      actor.role === 'learner'
+        ? { action: 'invoice.resend_requested', summary: 'Learner asked for the invoice email again' }
+        : { action: 'invoice.resent', summary: `${actor.actorLabel} emailed the invoice again to ${invoice.buyerEmail}` },
+    );
     return invoice;
   });
-  deps.background.kick('deliver-mail');
-  return invoice;
+}
+
+/**
+ * The learner followed the course link in an email or on their page. Mail scanners and link
+ * prefetchers open such links too, so only the first follow becomes a timeline entry; later ones
+ * are counted on the invoice.
+ */
+export function followCourseLink(deps: Pick<Deps, 'db' | 'clock'>, invoice: Invoice): void {
+  const at = toDbTime(deps.clock.now());
+  writeTransaction(deps.db, () => {
+    const first = recordCourseLinkFollow(deps.db, invoice.id, at);
+    if (first) {
+      appendAudit(deps.db, {
+        at,
+        actor: 'learner',
+        actorLabel: invoice.buyerEmail,
+        action: 'course.link_followed',
+        invoiceId: invoice.id,
+        summary: 'Learner followed the link to the course',
+      });
+    }
+  });
 }

@@ -3,6 +3,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { renderInvoicePdf, type InvoicePdfModel } from '../clients/pdf/invoice-pdf.js';
 import type { Config } from '../config.js';
+import { dataPaths } from '../data-paths.js';
 import { recordPdfChecksum } from '../db/invoices.js';
 import { buildEpcPayload } from '../domain/epc-qr.js';
 import { formatIban } from '../domain/iban.js';
@@ -14,10 +15,6 @@ import { countryName } from '../domain/countries.js';
 import type { Deps } from '../deps.js';
 import { formatDate } from '../views.js';
 import { invoiceLinks } from './links.js';
-
-export function invoicePdfPath(config: Pick<Config, 'dataDir'>, invoice: Pick<Invoice, 'number'>): string {
-  return path.join(config.dataDir, 'invoices', `${invoice.number}.pdf`);
-}
 
 /** What the PDF shows, from the stored invoice only (never from today's config), so a re-render is identical. */
 export function buildInvoicePdfModel(config: Pick<Config, 'publicUrl' | 'timeZone'>, invoice: Invoice): InvoicePdfModel {
@@ -96,7 +93,7 @@ const renders = new Map<string, Promise<Buffer>>();
  * rendered again from the stored invoice, which gives the same bytes.
  */
 export async function ensureInvoicePdf(deps: Pick<Deps, 'config' | 'db' | 'logger'>, invoice: Invoice): Promise<Buffer> {
-  const file = invoicePdfPath(deps.config, invoice);
+  const file = dataPaths(deps.config).invoicePdf(invoice.number);
   if (fs.existsSync(file)) {
     const bytes = fs.readFileSync(file);
     if (!invoice.pdfSha256 || sha256(bytes) === invoice.pdfSha256) return bytes;

@@ -10,7 +10,7 @@ import { generatePaymentReference } from '../domain/payment-reference.js';
 import { computeTax } from '../domain/tax.js';
 import type { Deps } from '../deps.js';
 import { AppError } from '../errors.js';
-import { queueLearnerEmail } from './emails.js';
+import { queueInvoiceEmail } from './emails.js';
 import { newSecretToken } from './secret-token.js';
 
 export function issuerFromConfig(config: Config): Issuer {
@@ -112,9 +112,8 @@ export function issueInvoice(
       summary: `Invoice ${invoice.number} issued to ${details.name} <${details.email}>`,
       after: { status: invoice.status, totalMinor: invoice.totalMinor, currency: invoice.currency, dueDate: invoice.dueDate },
     });
-    queueLearnerEmail(deps, invoice, 'invoice', { at, dedupeKey: `invoice:${id}` });
+    queueInvoiceEmail(deps, invoice, 'invoice', { at, dedupeKey: `invoice:${id}` });
     return { invoice, created: true };
   });
-  if (result.created) deps.background.kick('deliver-mail');
   return result;
 }

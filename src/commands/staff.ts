@@ -28,6 +28,7 @@ import {
   type Staff,
 } from '../db/staff.js';
 import type { Deps } from '../deps.js';
+import { staffActor, type Actor } from './actors.js';
 
 // Algorithm is a const enum the compiler cannot inline across packages here: 2 is Argon2id.
 const ARGON2: Options = { algorithm: 2 as Options['algorithm'], memoryCost: 19_456, timeCost: 2, parallelism: 1 };
@@ -35,18 +36,6 @@ export const PASSWORD_MIN_LENGTH = 12;
 export const ACCOUNT_FAILURE_LIMIT = 5;
 export const ADDRESS_FAILURE_LIMIT = 20;
 export const THROTTLE_WINDOW_SECONDS = 15 * 60;
-
-/** Who did something, for the audit log. */
-export interface Actor {
-  actor: string;
-  actorLabel: string;
-}
-
-export function staffActor(staff: Pick<Staff, 'id' | 'email'>): Actor {
-  return { actor: `staff:${staff.id}`, actorLabel: staff.email };
-}
-
-export const COMMAND_LINE_ACTOR: Actor = { actor: 'cli', actorLabel: 'command line' };
 
 export class StaffError extends Error {}
 

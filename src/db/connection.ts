@@ -19,10 +19,6 @@ export function openDatabase(file: string): Db {
   return db;
 }
 
-export function databaseFile(dataDir: string): string {
-  return path.join(dataDir, 'portal.db');
-}
-
 const statementCache = new WeakMap<Db, Map<string, Database.Statement>>();
 
 /** Prepared statements are compiled once per connection and reused. */

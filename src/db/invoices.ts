@@ -1,4 +1,5 @@
-import type { Invoice, InvoiceStatus, Issuer } from '../domain/invoice.js';
+import type { Invoice, Issuer } from '../domain/invoice.js';
+import { canTransition, OPEN_STATUSES, type InvoiceStatus } from '../domain/invoice-lifecycle.js';
 import { sql, type Db } from './connection.js';
 
 export const INVOICE_COLUMNS = `invoices.id, seq, number, access_token AS accessToken, payment_reference AS paymentReference, status,
@@ -76,31 +77,45 @@ export function insertInvoice(db: Db, invoice: NewInvoice): number {
   );
 }
 
+/** Counts a follow of the course link; true when it is the first. */
+export function recordCourseLinkFollow(db: Db, invoiceId: number, at: string): boolean {
+  const row = sql<[string, number], { follows: number }>(
+    db,
+    `UPDATE invoices SET course_link_follows = course_link_follows + 1, course_link_first_followed_at = COALESCE(course_link_first_followed_at, ?)
+     WHERE id = ? RETURNING course_link_follows AS follows`,
+  ).get(at, invoiceId);
+  return row?.follows === 1;
+}
+
 export function recordPdfChecksum(db: Db, invoiceId: number, sha256: string): void {
   sql(db, 'UPDATE invoices SET pdf_sha256 = ? WHERE id = ? AND pdf_sha256 IS NULL').run(sha256, invoiceId);
 }
 
+export type TransitionColumns = Partial<
+  Record<'paid_at' | 'enrolled_at' | 'expired_at' | 'cancelled_at' | 'cancel_reason' | 'paid_minor', string | number | null>
+>;
+
 /**
- * Changes status only if the invoice is still in one of `from`: the check and the write are one
- * statement, so two staff (or a job and a person) cannot both act on the same state.
+ * Moves an invoice from `from` (the status it was read in) to `to`, if the lifecycle allows that
+ * move and the invoice is still in `from`: the check and the write are one statement, so two
+ * staff (or a job and a person) cannot both act on the same state. False when it had moved on.
  */
-export function transitionInvoice(
-  db: Db,
-  id: number,
-  from: readonly InvoiceStatus[],
-  to: InvoiceStatus,
-  at: string,
-  extra: Partial<Record<'paid_at' | 'enrolled_at' | 'expired_at' | 'cancelled_at' | 'cancel_reason' | 'paid_minor', string | number | null>> = {},
-): boolean {
-  const sets = Object.keys(extra).map((column) => `${column} = @${column}`);
-  const placeholders = from.map((_, i) => `@from${i}`).join(', ');
-  const params: Record<string, unknown> = { id, to, at, ...extra };
-  from.forEach((s, i) => (params[`from${i}`] = s));
-  const result = sql(
-    db,
-    `UPDATE invoices SET status = @to, updated_at = @at${sets.map((s) => `, ${s}`).join('')} WHERE id = @id AND status IN (${placeholders})`,
-  ).run(params);
+export function transitionInvoice(db: Db, id: number, from: InvoiceStatus, to: InvoiceStatus, at: string, extra: TransitionColumns = {}): boolean {
+  if (from !== to && !canTransition(from, to)) throw new Error(`invoice ${id}: the lifecycle does not allow ${from} -> ${to}`);
+  const sets = Object.keys(extra).map((column) => `, ${column} = @${column}`);
+  const result = sql(db, `UPDATE invoices SET status = @to, updated_at = @at${sets.join('')} WHERE id = @id AND status = @from`).run({
+    id,
+    from,
+    to,
+    at,
+    ...extra,
+  });
   return result.changes === 1;
+}
+
+/** A SQL list of status literals (constants from the lifecycle, never user input). */
+function statusList(statuses: readonly InvoiceStatus[]): string {
+  return statuses.map((s) => `'${s}'`).join(', ');
 }
 
 // ---- Queries of the scheduled jobs (keyset by id, so a batch never sees a row twice) ----------
@@ -153,7 +168,7 @@ export function reminderCandidates(
   return sql<[Record<string, unknown>], ReminderCandidate>(
     db,
     `SELECT id, status, issue_date AS issueDate, due_date AS dueDate FROM invoices
-     WHERE status IN ('awaiting_payment', 'partially_paid') AND due_date BETWEEN @fromDue AND @toDue AND expires_at > @now
+     WHERE status IN (${statusList(OPEN_STATUSES)}) AND due_date BETWEEN @fromDue AND @toDue AND expires_at > @now
        AND (status, due_date, id) > (@status, @dueDate, @id)
      ORDER BY status, due_date, id LIMIT @limit`,
   ).all({ fromDue, toDue, now, status: after?.status ?? '', dueDate: after?.dueDate ?? '', id: after?.id ?? 0, limit });

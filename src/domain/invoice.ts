@@ -14,9 +14,6 @@ export const STATUS_LABELS: Record<InvoiceStatus, string> = {
   cancelled: 'Cancelled',
 };
 
-/** Statuses in which the learner still owes money and may pay. */
-export const UNPAID_STATUSES: readonly InvoiceStatus[] = ['awaiting_payment', 'partially_paid'];
-
 export interface Issuer {
   sandbox: boolean;
   seller: { name: string; address: string; taxId: string | null; taxIdLabel: string };
@@ -69,15 +66,6 @@ export interface Invoice {
 
 export function amountDueMinor(invoice: Pick<Invoice, 'totalMinor' | 'paidMinor'>): number {
   return Math.max(0, invoice.totalMinor - invoice.paidMinor);
-}
-
-export function isUnpaid(status: InvoiceStatus): boolean {
-  return UNPAID_STATUSES.includes(status);
-}
-
-/** Overdue is not a stored status: an unpaid invoice whose due date (a calendar date) has passed. */
-export function isOverdue(invoice: Pick<Invoice, 'status' | 'dueDate'>, today: string): boolean {
-  return isUnpaid(invoice.status) && invoice.dueDate < today;
 }
 
 /** "Tax Invoice" is a legal term in several countries: only use it when the seller is tax registered. */

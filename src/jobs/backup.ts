@@ -8,17 +8,14 @@ import fs from 'node:fs';
 import path from 'node:path';
 import Database from 'better-sqlite3';
 import type { Config } from '../config.js';
+import { dataPaths } from '../data-paths.js';
 import type { Deps } from '../deps.js';
 import type { JobContext, JobCounts } from './job.js';
 
 const NAME = /^portal-\d{8}T\d{6}Z\.db$/;
 
-export function backupDirectory(config: Pick<Config, 'dataDir'>): string {
-  return path.join(config.dataDir, 'backups');
-}
-
 export function listBackups(config: Pick<Config, 'dataDir'>): string[] {
-  const dir = backupDirectory(config);
+  const dir = dataPaths(config).backups;
   if (!fs.existsSync(dir)) return [];
   return fs
     .readdirSync(dir)
@@ -31,7 +28,7 @@ export async function backupDatabase(
   deps: Pick<Deps, 'db' | 'config' | 'clock' | 'logger'>,
   context?: JobContext,
 ): Promise<{ file: string; bytes: number; removed: number }> {
-  const dir = backupDirectory(deps.config);
+  const dir = dataPaths(deps.config).backups;
   fs.mkdirSync(dir, { recursive: true });
   const stamp = deps.clock
     .now()

@@ -4,7 +4,7 @@
  * that arrived needs a person, so they are held and listed for staff (reported once each).
  */
 import { toDbTime } from '../clock.js';
-import { queueLearnerEmail } from '../commands/emails.js';
+import { queueInvoiceEmail } from '../commands/emails.js';
 import { appendAudit } from '../db/audit.js';
 import { findInvoiceById, invoicesToExpire, markExpiryHeld, partiallyPaidPastExpiry, transitionInvoice } from '../db/invoices.js';
 import { amountDueMinor } from '../domain/invoice.js';
@@ -22,7 +22,7 @@ export async function expireInvoices(deps: Deps, context: JobContext): Promise<J
     (_after, limit) => invoicesToExpire(db, now, limit),
     ({ id }) => {
       // Conditional on the status: a payment recorded a moment ago wins.
-      if (!transitionInvoice(db, id, ['awaiting_payment'], 'expired', now, { expired_at: now })) return;
+      if (!transitionInvoice(db, id, 'awaiting_payment', 'expired', now, { expired_at: now })) return;
       const invoice = findInvoiceById(db, id)!;
       appendAudit(db, {
         at: now,
@@ -34,7 +34,7 @@ export async function expireInvoices(deps: Deps, context: JobContext): Promise<J
         before: { status: 'awaiting_payment' },
         after: { status: 'expired' },
       });
-      queueLearnerEmail(deps, invoice, 'expired', { at: now, dedupeKey: `expired:${id}` });
+      queueInvoiceEmail(deps, invoice, 'expired', { at: now, dedupeKey: `expired:${id}` });
     },
   );
   const held = await inBatches<{ id: number }>(
@@ -54,6 +54,5 @@ export async function expireInvoices(deps: Deps, context: JobContext): Promise<J
       });
     },
   );
-  if (expired > 0) deps.background.kick('deliver-mail');
   return { expired, heldPartiallyPaid: held };
 }

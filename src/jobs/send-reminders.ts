@@ -5,7 +5,7 @@
  * still applies is sent; older ones are skipped rather than sent late in a burst.
  */
 import { addCalendarDays, calendarDate, daysBetween, toDbTime } from '../clock.js';
-import { queueLearnerEmail } from '../commands/emails.js';
+import { queueInvoiceEmail } from '../commands/emails.js';
 import { findInvoiceById, reminderCandidates, type ReminderCandidate } from '../db/invoices.js';
 import type { Deps } from '../deps.js';
 import { inBatches, type JobContext, type JobCounts } from './job.js';
@@ -38,9 +38,8 @@ export async function sendReminders(deps: Deps, context: JobContext): Promise<Jo
       const daysBefore = reminderDue(days, row.issueDate, row.dueDate, today);
       if (daysBefore === undefined) return;
       const invoice = findInvoiceById(db, row.id)!;
-      if (queueLearnerEmail(deps, invoice, 'reminder', { at: now, dedupeKey: `reminder:${row.id}:${daysBefore}`, extra: { daysBefore } })) queued++;
+      if (queueInvoiceEmail(deps, invoice, 'reminder', { at: now, dedupeKey: `reminder:${row.id}:${daysBefore}`, extra: { daysBefore } })) queued++;
     },
   );
-  if (queued > 0) deps.background.kick('deliver-mail');
   return { considered, queued };
 }

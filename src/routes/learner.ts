@@ -7,25 +7,22 @@ import Router from '@koa/router';
 import type { Context } from 'koa';
 import { toDbTime } from '../clock.js';
 import { acceptEnrolment, BILLING_LINK_HOURS } from '../commands/accept-enrolment.js';
-import { queueLearnerEmail } from '../commands/emails.js';
+import { learnerActor } from '../commands/actors.js';
+import { followCourseLink, resendInvoiceEmail } from '../commands/invoice-actions.js';
 import { ensureInvoicePdf } from '../commands/invoice-pdf.js';
 import { issueInvoice } from '../commands/issue-invoice.js';
 import { billingLink, invoiceLinks } from '../commands/links.js';
 import { looksLikeSecretToken } from '../commands/secret-token.js';
-import { appendAudit } from '../db/audit.js';
-import { writeTransaction } from '../db/connection.js';
 import { findInvoiceByAccessToken, findInvoiceById } from '../db/invoices.js';
-import { lastEmailForInvoice } from '../db/outbox.js';
 import { findRequestByToken, type EnrolmentRequest } from '../db/requests.js';
 import { parseBillingForm, type BillingField } from '../domain/billing-details.js';
 import { countryOptions } from '../domain/countries.js';
-import { amountDueMinor, isUnpaid, type Invoice } from '../domain/invoice.js';
+import { amountDueMinor, type Invoice } from '../domain/invoice.js';
+import { allowedActions, isEnrolling, isOpen } from '../domain/invoice-lifecycle.js';
 import { computeTax, formatTaxRate } from '../domain/tax.js';
 import type { Deps } from '../deps.js';
 import { AppError } from '../errors.js';
 import { render } from './render.js';
-
-const RESEND_INTERVAL_MS = 5 * 60_000;
 
 export function learnerRoutes(deps: Deps): Router {
   const router = new Router();
@@ -123,7 +120,9 @@ export function learnerRoutes(deps: Deps): Router {
       invoice,
       links: invoiceLinks('', invoice),
       amountDueMinor: amountDueMinor(invoice),
-      unpaid: isUnpaid(invoice.status),
+      actions: allowedActions(invoice, 'learner'),
+      open: isOpen(invoice.status),
+      enrolling: isEnrolling(invoice.status),
       bank: invoice.issuer.bank,
       seller: invoice.issuer.seller,
       ...extra,
@@ -150,39 +149,23 @@ export function learnerRoutes(deps: Deps): Router {
 
   router.post('invoice-resend', '/i/:token/resend', function resendInvoice(ctx) {
     const invoice = loadInvoice(ctx.params.token!);
-    const now = clock.now();
+    const status = invoiceLinks(config.publicUrl, invoice).status;
     ctx.status = 303;
-    // Only an unpaid invoice is worth sending again; for any other the page already says why.
-    if (!isUnpaid(invoice.status)) return ctx.redirect(invoiceLinks(config.publicUrl, invoice).status);
-    const last = lastEmailForInvoice(db, invoice.id, 'invoice');
-    if (last && now.getTime() - Date.parse(last.createdAt) < RESEND_INTERVAL_MS) {
-      throw new AppError('invoice.resend_too_soon', `invoice ${invoice.number} emailed at ${last.createdAt}`, { backUrl: invoiceLinks('', invoice).status });
+    // Only an open invoice is worth sending again; for any other the page already says why.
+    if (!allowedActions(invoice, 'learner').resend) return ctx.redirect(status);
+    try {
+      resendInvoiceEmail(deps, learnerActor(invoice), invoice.id);
+    } catch (error) {
+      if (error instanceof AppError && error.id === 'invoice.resend_too_soon')
+        throw new AppError(error.id, error.detail, { backUrl: invoiceLinks('', invoice).status });
+      throw error;
     }
-    writeTransaction(db, () => {
-      queueLearnerEmail(deps, invoice, 'invoice', { at: toDbTime(now) });
-      appendAudit(db, {
-        at: toDbTime(now),
-        actor: 'learner',
-        actorLabel: invoice.buyerEmail,
-        action: 'invoice.resend_requested',
-        invoiceId: invoice.id,
-        summary: 'Learner asked for the invoice email again',
-      });
-    });
-    deps.background.kick('deliver-mail');
-    ctx.redirect(`${invoiceLinks(config.publicUrl, invoice).status}?resent=1`);
+    ctx.redirect(`${status}?resent=1`);
   });
 
-  router.get('invoice-course', '/i/:token/course', function followCourseLink(ctx) {
+  router.get('invoice-course', '/i/:token/course', function goToCourse(ctx) {
     const invoice = loadInvoice(ctx.params.token!);
-    appendAudit(db, {
-      at: toDbTime(clock.now()),
-      actor: 'learner',
-      actorLabel: invoice.buyerEmail,
-      action: 'course.link_followed',
-      invoiceId: invoice.id,
-      summary: 'Learner followed the link to the course',
-    });
+    followCourseLink(deps, invoice);
     ctx.redirect(invoice.redirectUrl);
   });
 

@@ -5,8 +5,8 @@
  */
 import { createPrivateKey, createPublicKey, generateKeyPairSync, type KeyObject } from 'node:crypto';
 import fs from 'node:fs';
-import path from 'node:path';
 import type { Config } from '../config.js';
+import { dataPaths } from '../data-paths.js';
 
 export interface Sandbox {
   privateKey: KeyObject;
@@ -14,7 +14,7 @@ export interface Sandbox {
 }
 
 export function loadSandbox(config: Pick<Config, 'dataDir'>): Sandbox {
-  const file = path.join(config.dataDir, 'openlearning-sandbox-key.pem');
+  const file = dataPaths(config).sandboxKey;
   if (!fs.existsSync(file)) {
     fs.mkdirSync(config.dataDir, { recursive: true });
     const { privateKey } = generateKeyPairSync('rsa', { modulusLength: 2048 });

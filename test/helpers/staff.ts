@@ -1,5 +1,6 @@
 import { expect } from 'vitest';
-import { createStaff, COMMAND_LINE_ACTOR } from '../../src/commands/staff.js';
+import { COMMAND_LINE_ACTOR } from '../../src/commands/actors.js';
+import { createStaff } from '../../src/commands/staff.js';
 import type { Role } from '../../src/db/staff.js';
 import type { TestPortal } from './portal.js';
 

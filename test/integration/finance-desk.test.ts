@@ -5,13 +5,14 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, test } from 'vitest';
 import { addCalendarDays, calendarDate } from '../../src/clock.js';
 import { deliverMail } from '../../src/jobs/deliver-mail.js';
-import { processEnrolments } from '../../src/commands/enrolment.js';
+import { enrolLearners } from '../../src/jobs/enrol-learners.js';
 import { defaultJobContext } from '../../src/jobs/job.js';
 import { answer, FakeOpenLearning, hang } from '../helpers/fake-openlearning.js';
 import { locationPath, pageText, startTestPortal, TEST_API_KEY, type TestPortal } from '../helpers/portal.js';
 import { addressesOf, TestSmtpServer } from '../helpers/smtp.js';
-import { ADMIN, hiddenField, signIn, type StaffBrowser } from '../helpers/staff.js';
+import { ADMIN, signIn, type StaffBrowser } from '../helpers/staff.js';
 import { enrolmentClaims, signEnrolmentToken } from '../helpers/tokens.js';
+import { issuedInvoice, paymentForm as paymentFormOf, recordPaymentAsStaff } from '../helpers/factories.js';
 
 let smtp: TestSmtpServer;
 let ol: FakeOpenLearning;
@@ -42,55 +43,9 @@ beforeEach(async () => {
   staff = await signIn(t);
 });
 
-let n = 0;
-interface Issued {
-  id: number;
-  number: string;
-  reference: string;
-  statusPath: string;
-  email: string;
-  sub: string;
-  classId: string;
-}
-
-/** A learner joins and gets an invoice (the learner flow, over HTTP). */
-async function issueInvoice(overrides: Record<string, unknown> = {}, billing: Record<string, string> = {}): Promise<Issued> {
-  n++;
-  const claims = enrolmentClaims({ sub: `ol-${n}`, class: `class-${n}`, ...overrides });
-  const enrol = await t.post('/enrol', { jwt: await signEnrolmentToken(claims, { now: t.clock.now() }) });
-  const email = `learner${n}@example.com`;
-  const issued = await t.post(locationPath(enrol), { name: `Learner ${n}`, email, ...billing });
-  expect(issued.status).toBe(303);
-  const statusPath = locationPath(issued).replace(/\/confirmation$/, '');
-  const row = t.portal.deps.db
-    .prepare('SELECT id, number, payment_reference AS reference FROM invoices WHERE access_token = ?')
-    .get(statusPath.split('/')[2]) as { id: number; number: string; reference: string };
-  await t.idle();
-  return { ...row, statusPath, email: billing.email ?? email, sub: claims.sub as string, classId: claims.class as string };
-}
-
-async function paymentForm(id: number) {
-  const html = await (await staff.get(`/admin/invoices/${id}/payment`)).text();
-  return {
-    idempotencyKey: hiddenField(html, 'idempotencyKey'),
-    expectedPaid: hiddenField(html, 'expectedPaid'),
-    amount:
-      html.match(/name="amount"[^>]*value="([^"]*)"/)?.[1] ?? html.match(/id="amount" name="amount" type="text" inputmode="decimal" value="([^"]*)"/)![1]!,
-  };
-}
-
-async function pay(id: number, fields: Partial<Record<'amount' | 'receivedOn' | 'bankReference' | 'note', string>> = {}) {
-  const form = await paymentForm(id);
-  return staff.post(`/admin/invoices/${id}/payments`, {
-    amount: form.amount,
-    receivedOn: '2026-11-26',
-    bankReference: 'BANK-123',
-    note: '',
-    idempotencyKey: form.idempotencyKey,
-    expectedPaid: form.expectedPaid,
-    ...fields,
-  });
-}
+const issueInvoice = (claims: Record<string, unknown> = {}, billing: Record<string, string> = {}) => issuedInvoice(t, { claims, billing });
+const paymentForm = (id: number) => paymentFormOf(staff, id);
+const pay = (id: number, fields: Parameters<typeof recordPaymentAsStaff>[2] = {}) => recordPaymentAsStaff(staff, id, fields);
 
 function invoiceRow(id: number) {
   return t.portal.deps.db.prepare('SELECT status, paid_minor AS paidMinor, total_minor AS totalMinor FROM invoices WHERE id = ?').get(id) as {
@@ -100,7 +55,7 @@ function invoiceRow(id: number) {
   };
 }
 
-const runEnrolments = () => processEnrolments(t.portal.deps, defaultJobContext);
+const runEnrolments = () => enrolLearners(t.portal.deps, defaultJobContext);
 
 describe('from payment to enrolment to the learner’s email', () => {
   test('staff find the invoice by its reference typed with spaces or dashes, mark it paid, and the learner is enrolled', async () => {
@@ -294,7 +249,7 @@ describe('when OpenLearning does not enrol', () => {
     expect(page).toContain('Retry enrolment');
     expect(page).toContain('Mark as enrolled');
     const alert = await smtp.waitFor((m) => addressesOf(m).includes('finance-team@example.edu') && (m.subject ?? '').includes(invoice.number));
-    expect(alert.subject).toBe(`Enrolment failed for invoice ${invoice.number} (Learner ${n})`);
+    expect(alert.subject).toBe(`Enrolment failed for invoice ${invoice.number} (${invoice.name})`);
     expect(alert.text).toContain(`${t.url}/admin/invoices/${invoice.id}`);
     // The learner page says the payment arrived and enrolment is under way, not that it failed.
     expect(pageText(await (await t.get(invoice.statusPath)).text())).toMatch(/your payment has arrived/);
@@ -458,7 +413,7 @@ describe('the invoice desk', () => {
     );
     expect(lines).toHaveLength(2);
     expect(lines[1]).toBe(
-      `${invoice.number},${issued},${due},Learner ${n},${invoice.email},'+Org,KW-1,'=cmd|calc,${invoice.classId},KWD,11.364,1.136,12.500,5.000,2026-11-20,Partially paid`,
+      `${invoice.number},${issued},${due},${invoice.name},${invoice.email},'+Org,KW-1,'=cmd|calc,${invoice.classId},KWD,11.364,1.136,12.500,5.000,2026-11-20,Partially paid`,
     );
   });
 

@@ -10,7 +10,8 @@ import { createViews, type Views } from '../../src/views.js';
 import { reminderDue } from '../../src/jobs/send-reminders.js';
 import { listBackups } from '../../src/jobs/backup.js';
 import { FakeClock } from '../helpers/clock.js';
-import { locationPath, pageText, startTestPortal, tempDir, type TestPortal } from '../helpers/portal.js';
+import { pageText, startTestPortal, tempDir, type TestPortal } from '../helpers/portal.js';
+import { issuedInvoice } from '../helpers/factories.js';
 import { seedInvoices } from '../helpers/seed.js';
 import { addressesOf, TestSmtpServer } from '../helpers/smtp.js';
 import { ADMIN, hiddenField, signIn } from '../helpers/staff.js';
@@ -45,12 +46,8 @@ function emailsOfKind(t: TestPortal, kind: string): { invoiceId: number; subject
 }
 
 async function issueViaHttp(t: TestPortal, sub: string, email: string) {
-  const enrol = await t.post('/enrol', { jwt: await signEnrolmentToken(enrolmentClaims({ sub, class: `class-${sub}` }), { now: t.clock.now() }) });
-  const issued = await t.post(locationPath(enrol), { name: `Learner ${sub}`, email });
-  const token = locationPath(issued).split('/')[2]!;
-  return t.portal.deps.db
-    .prepare('SELECT id, expires_at AS expiresAt, due_date AS dueDate, issue_date AS issueDate FROM invoices WHERE access_token = ?')
-    .get(token) as {
+  const { id } = await issuedInvoice(t, { claims: { sub, class: `class-${sub}` }, billing: { email, name: `Learner ${sub}` } });
+  return t.portal.deps.db.prepare('SELECT id, expires_at AS expiresAt, due_date AS dueDate, issue_date AS issueDate FROM invoices WHERE id = ?').get(id) as {
     id: number;
     expiresAt: string;
     dueDate: string;

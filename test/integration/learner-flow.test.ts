@@ -8,6 +8,7 @@ import { createViews } from '../../src/views.js';
 import { pdfQrCodes, pdfText } from '../helpers/pdf.js';
 import { locationPath, pageText, startTestPortal, type TestPortal } from '../helpers/portal.js';
 import { TestSmtpServer, addressesOf } from '../helpers/smtp.js';
+import { joinClass } from '../helpers/factories.js';
 import { enrolmentClaims, signEnrolmentToken } from '../helpers/tokens.js';
 
 let smtp: TestSmtpServer;
@@ -28,12 +29,7 @@ function learner(overrides: Record<string, unknown> = {}) {
   return enrolmentClaims({ sub: `learner-${learnerSeq}`, class: `class-${learnerSeq}`, ...overrides });
 }
 
-/** Clicks "Join now" with a freshly signed token; returns the billing page path. */
-async function join(portal: TestPortal, claims: Record<string, unknown>): Promise<string> {
-  const response = await portal.post('/enrol', { jwt: await signEnrolmentToken(claims, { now: portal.clock.now() }) });
-  expect(response.status).toBe(303);
-  return locationPath(response);
-}
+const join = joinClass;
 
 async function submitBilling(portal: TestPortal, billingPath: string, form: Record<string, string>) {
   const response = await portal.post(billingPath, form);

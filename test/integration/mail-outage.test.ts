@@ -8,7 +8,8 @@ import { defaultJobContext } from '../../src/jobs/job.js';
 import { locationPath, pageText, startTestPortal, tempDir, type TestPortal } from '../helpers/portal.js';
 import { TestSmtpServer } from '../helpers/smtp.js';
 import { FakeClock } from '../helpers/clock.js';
-import { enrolmentClaims, signEnrolmentToken } from '../helpers/tokens.js';
+import { enrolmentClaims } from '../helpers/tokens.js';
+import { joinClass } from '../helpers/factories.js';
 
 let smtp: TestSmtpServer;
 beforeAll(async () => {
@@ -17,8 +18,8 @@ beforeAll(async () => {
 afterAll(async () => smtp?.stop());
 
 async function issue(t: TestPortal, email: string, sub: string): Promise<string> {
-  const enrol = await t.post('/enrol', { jwt: await signEnrolmentToken(enrolmentClaims({ sub }), { now: t.clock.now() }) });
-  const issued = await t.post(locationPath(enrol), { name: 'Offline Learner', email });
+  const billingPath = await joinClass(t, enrolmentClaims({ sub }));
+  const issued = await t.post(billingPath, { name: 'Offline Learner', email });
   expect(issued.status).toBe(303);
   return locationPath(issued);
 }

@@ -1,6 +1,7 @@
 import type Router from '@koa/router';
 import type { Context } from 'koa';
-import { setStaffPassword, signIn, signOut, staffActor, StaffError, verifyPassword } from '../../commands/staff.js';
+import { staffActor } from '../../commands/actors.js';
+import { setStaffPassword, signIn, signOut, StaffError, verifyPassword } from '../../commands/staff.js';
 import type { Deps } from '../../deps.js';
 import { AppError } from '../../errors.js';
 import { cookieOptions, sameOriginProblem, sessionCookieName } from '../../middleware/staff-auth.js';

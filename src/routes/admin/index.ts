@@ -7,7 +7,9 @@ import type { Deps } from '../../deps.js';
 import { loadStaffSession, requireStaff } from '../../middleware/staff-auth.js';
 import { registerAccountRoutes } from './account.js';
 import { registerAuditRoutes } from './audit.js';
-import { registerInvoiceRoutes } from './invoices.js';
+import { registerInvoiceListRoutes } from './invoice-list.js';
+import { registerInvoicePageRoutes } from './invoice-page.js';
+import { registerPaymentRoutes } from './payment-form.js';
 import { registerMailRoutes } from './mail.js';
 import { registerStaffRoutes } from './staff.js';
 
@@ -18,7 +20,9 @@ export function adminRoutes(deps: Deps): Router {
   router.use(loadStaffSession(deps));
   router.use(requireStaff(deps, { publicPaths: PUBLIC_PATHS }));
   registerAccountRoutes(router, deps);
-  registerInvoiceRoutes(router, deps);
+  registerInvoiceListRoutes(router, deps);
+  registerInvoicePageRoutes(router, deps);
+  registerPaymentRoutes(router, deps);
   registerStaffRoutes(router, deps);
   registerMailRoutes(router, deps);
   registerAuditRoutes(router, deps);

@@ -9,14 +9,14 @@ import type { Context } from 'koa';
 import { simpleParser, type ParsedMail } from 'mailparser';
 import type { Deps } from '../../deps.js';
 import { AppError } from '../../errors.js';
-import { mailDirectory } from '../../portal.js';
+import { dataPaths } from '../../data-paths.js';
 import { render } from '../render.js';
 
 const PAGE = 30;
 const NAME = /^[\w.-]+\.eml$/;
 
 export function registerMailRoutes(router: Router, deps: Deps): void {
-  const dir = mailDirectory(deps.config);
+  const dir = dataPaths(deps.config).mail;
 
   function requireCapture() {
     if (deps.mailer.kind !== 'capture') throw new AppError('admin.not_found', 'emails are sent by SMTP, none are captured');

@@ -1,6 +1,7 @@
 import type Router from '@koa/router';
 import type { Context, Middleware } from 'koa';
-import { createStaff, setStaffEnabled, setStaffPassword, staffActor, StaffError } from '../../commands/staff.js';
+import { staffActor } from '../../commands/actors.js';
+import { createStaff, setStaffEnabled, setStaffPassword, StaffError } from '../../commands/staff.js';
 import { findStaffById, listStaff, ROLES, type Role, type Staff } from '../../db/staff.js';
 import type { Deps } from '../../deps.js';
 import { AppError } from '../../errors.js';

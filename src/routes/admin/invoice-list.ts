@@ -1,0 +1,175 @@
+/** The finance desk's invoice list (tabs, search, filters, keyset pages) and its CSV export. */
+import type Router from '@koa/router';
+import { stringify } from 'csv-stringify/sync';
+import { Readable } from 'node:stream';
+import { calendarDate } from '../../clock.js';
+import {
+  filterOptions,
+  iterateInvoices,
+  listInvoices,
+  SORTS,
+  TAB_LABELS,
+  TABS,
+  tabCounts,
+  type InvoiceListQuery,
+  type Sort,
+  type Tab,
+} from '../../db/invoice-list.js';
+import { countHeldPastExpiry } from '../../db/invoices.js';
+import { amountDueMinor, STATUS_LABELS, type Invoice } from '../../domain/invoice.js';
+import { isOverdue } from '../../domain/invoice-lifecycle.js';
+import { minorToDecimalString } from '../../domain/money.js';
+import type { Deps } from '../../deps.js';
+import { render } from '../render.js';
+
+const PAGE_SIZE = 50;
+
+type ListParams = Omit<InvoiceListQuery, 'limit' | 'today'>;
+
+function parseListParams(query: Record<string, unknown>): ListParams {
+  const text = (name: string, max = 200) => (typeof query[name] === 'string' && query[name] !== '' ? (query[name] as string).slice(0, max) : undefined);
+  const date = (name: string) => {
+    const v = text(name, 10);
+    return v && /^\d{4}-\d{2}-\d{2}$/.test(v) ? v : undefined;
+  };
+  const tab = TABS.includes(query.tab as Tab) ? (query.tab as Tab) : 'awaiting';
+  const sort = Object.hasOwn(SORTS, query.sort as string) ? (query.sort as Sort) : tab === 'overdue' || tab === 'awaiting' ? 'due' : 'issued';
+  const dir = query.dir === 'asc' || query.dir === 'desc' ? query.dir : sort === 'due' ? 'asc' : 'desc';
+  const [course, classId] = (text('class', 520) ?? '').split('\u001f');
+  let after: ListParams['after'];
+  const cursor = text('after', 300);
+  if (cursor) {
+    try {
+      const parsed = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8')) as { v: unknown; i: unknown };
+      if ((typeof parsed.v === 'string' || typeof parsed.v === 'number') && Number.isSafeInteger(parsed.i)) after = { value: parsed.v, id: parsed.i as number };
+    } catch {
+      after = undefined;
+    }
+  }
+  return {
+    tab,
+    q: text('q'),
+    course: course || undefined,
+    classId: classId || undefined,
+    currency: text('currency', 3),
+    from: date('from'),
+    to: date('to'),
+    sort,
+    dir,
+    after,
+  };
+}
+
+function listUrl(params: ListParams, changes: Partial<Record<string, string | undefined>>): string {
+  const base: Record<string, string | undefined> = {
+    tab: params.tab,
+    q: params.q,
+    class: params.course ? `${params.course}\u001f${params.classId ?? ''}` : undefined,
+    currency: params.currency,
+    from: params.from,
+    to: params.to,
+    sort: params.sort,
+    dir: params.dir,
+  };
+  const merged = { ...base, ...changes };
+  const search = new URLSearchParams(Object.entries(merged).filter((e): e is [string, string] => typeof e[1] === 'string' && e[1] !== ''));
+  return `/admin?${search.toString()}`;
+}
+
+/** Spreadsheets run cells that start with = + - @ as formulas: text cells are defused. */
+function csvText(value: string | null | undefined): string {
+  if (!value) return '';
+  return /^[=+\-@\t\r]/.test(value) ? `'${value}` : value;
+}
+
+export function registerInvoiceListRoutes(router: Router, deps: Deps): void {
+  const { db, config, clock } = deps;
+  const today = () => calendarDate(clock.now(), config.timeZone);
+
+  router.get('invoices', '/', function listInvoicePage(ctx) {
+    const params = parseListParams(ctx.query);
+    const started = performance.now();
+    const page = listInvoices(db, { ...params, limit: PAGE_SIZE, today: today() });
+    const counts = tabCounts(db, today());
+    ctx.state.logFields = { ...(ctx.state.logFields as object | undefined), queryMs: Math.round(performance.now() - started) };
+    const nextCursor = page.next ? Buffer.from(JSON.stringify({ v: page.next.value, i: page.next.id })).toString('base64url') : undefined;
+    render(ctx, 'admin/invoices.njk', {
+      title: 'Invoices',
+      section: 'invoices',
+      params,
+      page,
+      today: today(),
+      tabs: TABS.map((tab) => ({
+        tab,
+        label: TAB_LABELS[tab],
+        count: counts[tab],
+        url: listUrl({ ...params, after: undefined }, { tab, sort: undefined, dir: undefined }),
+        current: tab === params.tab,
+      })),
+      options: (() => {
+        const options = filterOptions(db);
+        return { ...options, courses: options.courses.map((c) => ({ ...c, value: `${c.courseId}\u001f${c.classId}` })) };
+      })(),
+      classValue: params.course ? `${params.course}\u001f${params.classId ?? ''}` : '',
+      nextUrl: nextCursor ? listUrl(params, { after: nextCursor }) : undefined,
+      firstUrl: params.after ? listUrl(params, {}) : undefined,
+      csvUrl: listUrl(params, {}).replace('/admin?', '/admin/invoices.csv?'),
+      sortUrl: (sort: Sort) => listUrl(params, { sort, dir: params.sort === sort && params.dir === 'desc' ? 'asc' : 'desc' }),
+      overdue: (invoice: Invoice) => isOverdue(invoice, today()),
+      amountDue: amountDueMinor,
+      heldPastExpiry: countHeldPastExpiry(db),
+    });
+  });
+
+  router.get('invoices-csv', '/invoices.csv', function exportCsv(ctx) {
+    const params = parseListParams(ctx.query);
+    const rows = iterateInvoices(db, { ...params, today: today() });
+    const header = [
+      'Invoice number',
+      'Issue date',
+      'Due date',
+      'Learner',
+      'Email',
+      'Organisation',
+      'Tax ID',
+      'Course',
+      'Class',
+      'Currency',
+      'Net',
+      'Tax',
+      'Total',
+      'Amount paid',
+      'Date paid',
+      'Status',
+    ];
+    function* lines() {
+      yield `\ufeff${stringify([header])}`;
+      for (const i of rows) {
+        const money = (minor: number) => minorToDecimalString(minor, i.currency);
+        yield stringify([
+          [
+            i.number,
+            i.issueDate,
+            i.dueDate,
+            csvText(i.buyerName),
+            csvText(i.buyerEmail),
+            csvText(i.buyerOrganisation),
+            csvText(i.buyerTaxId),
+            csvText(i.courseTitle),
+            csvText(i.classId),
+            i.currency,
+            money(i.netMinor),
+            money(i.taxMinor),
+            money(i.totalMinor),
+            money(i.paidMinor),
+            i.lastPaymentOn ?? '',
+            STATUS_LABELS[i.status],
+          ],
+        ]);
+      }
+    }
+    ctx.type = 'text/csv; charset=utf-8';
+    ctx.set('Content-Disposition', `attachment; filename="invoices-${params.tab}-${today()}.csv"`);
+    ctx.body = Readable.from(lines());
+  });
+}

@@ -1,0 +1,100 @@
+/** One invoice in the finance desk: its page, its PDF, and the staff actions on it. */
+import type Router from '@koa/router';
+import type { Context } from 'koa';
+import { calendarDate } from '../../clock.js';
+import { staffActor } from '../../commands/actors.js';
+import { markEnrolled, retryEnrolment } from '../../commands/enrolment.js';
+import { cancelInvoice, resendInvoiceEmail } from '../../commands/invoice-actions.js';
+import { ensureInvoicePdf } from '../../commands/invoice-pdf.js';
+import { invoiceLinks } from '../../commands/links.js';
+import { invoiceTimeline } from '../../db/audit.js';
+import { attemptsForInvoice, findEnrolmentJob } from '../../db/enrolments.js';
+import { emailsForInvoice } from '../../db/outbox.js';
+import { paymentsForInvoice } from '../../db/payments.js';
+import { amountDueMinor } from '../../domain/invoice.js';
+import { allowedActions, isOpen, isOverdue } from '../../domain/invoice-lifecycle.js';
+import { toCreditorReference } from '../../domain/payment-reference.js';
+import type { Deps } from '../../deps.js';
+import { render } from '../render.js';
+import { field, loadInvoiceParam, optionalField } from './forms.js';
+
+const NOTICES: Record<string, string> = {
+  payment: 'Payment recorded.',
+  'payment-complete': 'Payment recorded: the invoice is paid in full and the enrolment is under way.',
+  'payment-duplicate': 'This payment form was already submitted: the payment was recorded once.',
+  'payment-reinstated': 'Payment recorded on an expired invoice: the invoice is reinstated.',
+  overpaid: 'Payment recorded. The invoice is overpaid: refund or credit the difference.',
+  retry: 'Enrolment queued again.',
+  enrolled: 'Marked as enrolled. The learner has been emailed the course link.',
+  resent: 'The invoice email is on its way to the learner.',
+  cancelled: 'Invoice cancelled. The learner has been told.',
+};
+
+export function registerInvoicePageRoutes(router: Router, deps: Deps): void {
+  const { db, config, clock } = deps;
+  const today = () => calendarDate(clock.now(), config.timeZone);
+  const loadInvoice = (ctx: Context) => loadInvoiceParam(db, ctx);
+
+  router.get('invoice', '/invoices/:id', function showInvoice(ctx) {
+    const invoice = loadInvoice(ctx);
+    const notice = typeof ctx.query.notice === 'string' ? NOTICES[ctx.query.notice] : undefined;
+    render(ctx, 'admin/invoice.njk', {
+      title: `Invoice ${invoice.number}`,
+      section: 'invoices',
+      invoice,
+      notice,
+      links: invoiceLinks(config.publicUrl, invoice),
+      amountDueMinor: amountDueMinor(invoice),
+      overdue: isOverdue(invoice, today()),
+      actions: allowedActions(invoice, ctx.state.staff!.role),
+      creditorReference: invoice.currency === 'EUR' ? toCreditorReference(invoice.paymentReference) : undefined,
+      payments: paymentsForInvoice(db, invoice.id),
+      attempts: attemptsForInvoice(db, invoice.id),
+      job: findEnrolmentJob(db, invoice.id),
+      emails: emailsForInvoice(db, invoice.id),
+      timeline: invoiceTimeline(db, invoice.id),
+      open: isOpen(invoice.status),
+      paidInFull: invoice.paidMinor >= invoice.totalMinor,
+    });
+  });
+
+  router.get('invoice-pdf', '/invoices/:id/pdf', async function downloadPdf(ctx) {
+    const invoice = loadInvoice(ctx);
+    ctx.body = await ensureInvoicePdf(deps, invoice);
+    ctx.type = 'application/pdf';
+    ctx.set('Content-Disposition', `inline; filename="${invoice.number}.pdf"`);
+  });
+
+  router.post('invoice-retry-enrolment', '/invoices/:id/retry-enrolment', function retry(ctx) {
+    const invoice = loadInvoice(ctx);
+    retryEnrolment(deps, staffActor(ctx.state.staff!), invoice.id);
+    ctx.status = 303;
+    ctx.redirect(`/admin/invoices/${invoice.id}?notice=retry`);
+  });
+
+  router.post('invoice-mark-enrolled', '/invoices/:id/mark-enrolled', function manuallyEnrolled(ctx) {
+    const invoice = loadInvoice(ctx);
+    markEnrolled(deps, staffActor(ctx.state.staff!), invoice.id, optionalField((ctx.request.body ?? {}) as Record<string, unknown>, 'note', 500));
+    ctx.status = 303;
+    ctx.redirect(`/admin/invoices/${invoice.id}?notice=enrolled`);
+  });
+
+  router.post('invoice-resend', '/invoices/:id/resend', function resend(ctx) {
+    const invoice = loadInvoice(ctx);
+    resendInvoiceEmail(deps, staffActor(ctx.state.staff!), invoice.id);
+    ctx.status = 303;
+    ctx.redirect(`/admin/invoices/${invoice.id}?notice=resent`);
+  });
+
+  router.post('invoice-cancel', '/invoices/:id/cancel', function cancel(ctx) {
+    const invoice = loadInvoice(ctx);
+    const reason = field((ctx.request.body ?? {}) as Record<string, unknown>, 'reason', 500);
+    if (reason.length < 3) {
+      ctx.status = 303;
+      return ctx.redirect(`/admin/invoices/${invoice.id}?cancel_error=1#cancel`);
+    }
+    cancelInvoice(deps, staffActor(ctx.state.staff!), invoice.id, reason);
+    ctx.status = 303;
+    ctx.redirect(`/admin/invoices/${invoice.id}?notice=cancelled`);
+  });
+}
