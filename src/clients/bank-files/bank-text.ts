@@ -101,7 +101,9 @@ export class BankTextEncoder {
     const unencodable = [...new Set(Array.from(cased).filter((char) => !rule.allowed.test(char)))];
     if (unencodable.length > 0) {
       const shown = unencodable.map((char) => `'${char}'`).join(', ');
-      this.problems.push(`${field} ${JSON.stringify(value)} has characters a ${this.fileKind} cannot carry (${shown}): enter it in Latin letters`);
+      this.problems.push(
+        `${field} ${JSON.stringify(value)} has characters that cannot be written in the ${this.fileKind} (${shown}): enter it in Latin letters`,
+      );
       return '';
     }
     if (cased === '') {
