@@ -169,6 +169,12 @@ export const ERROR_CATALOGUE = {
     message: 'Only unpaid, partially paid or expired invoices can be cancelled.',
     action: 'Go back to the invoice.',
   },
+  'bank_file.invalid': {
+    status: 422,
+    title: 'The bank file could not be made',
+    message: 'Some refunds or bank settings cannot be written in the bank file format; each problem is listed.',
+    action: 'Correct the refunds or settings listed, then make the file again.',
+  },
   // --- Generic -------------------------------------------------------------------------------
   not_found: { status: 404, title: 'Page not found', message: 'There is nothing at this address.' },
   method_not_allowed: { status: 405, title: 'Not allowed', message: 'This address does not accept that kind of request.' },
