@@ -66,7 +66,7 @@ export function checkBankAccount(input: BankAccountInput): BankAccountCheck {
   if (bsb !== undefined && accountNumber === undefined) problems.push('bsb needs an accountNumber next to it');
   if (accountNumber !== undefined && !ACCOUNT_NUMBER.test(accountNumber))
     problems.push('accountNumber may hold only letters, digits, spaces and dashes (at most 34)');
-  if (iban === undefined && accountNumber === undefined && details === undefined)
+  if (iban === undefined && accountNumber === undefined && details === undefined && bsb === undefined)
     problems.push('needs an iban, an accountNumber or details: learners need to know where to pay');
   if (problems.length > 0) return { ok: false, problems };
 

@@ -45,7 +45,6 @@ describe('a file of accounts per currency', () => {
         'account 1 (EUR): bic is not a valid BIC (8 or 11 characters, e.g. COBADEFFXXX)',
         'account 2 (AUD): bsb is not a BSB: 6 digits written NNN-NNN, e.g. 062-000',
         'account 2 (AUD): bsb needs an accountNumber next to it',
-        'account 2 (AUD): needs an iban, an accountNumber or details: learners need to know where to pay',
         'account 3 (EURO): currency "EURO" is not an ISO 4217 code (e.g. EUR, AUD) or "*"',
         'account 3 (EURO): accountName is missing: learners need the name of the account they pay into',
         'account 4 (GBP): needs an iban, an accountNumber or details: learners need to know where to pay',
