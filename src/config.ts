@@ -9,7 +9,11 @@ import path from 'node:path';
 import { parseEnv } from 'node:util';
 import cron from 'node-cron';
 import { z } from 'zod';
+import { ANY_CURRENCY, checkBankAccount, parseBankAccountsJson, type BankAccount, type BankAccountInput } from './domain/bank-accounts.js';
+import { isCountryCode } from './domain/countries.js';
+import { isCurrencyCode } from './domain/currencies.js';
 import { isValidBic, isValidIban, normalizeBic, normalizeIban } from './domain/iban.js';
+import { validateTaxId, type TaxIdResult } from './domain/tax-ids.js';
 import { parseTaxRate, type TaxRate } from './domain/tax.js';
 
 export const JOB_NAMES = ['expire-invoices', 'send-reminders', 'deliver-mail', 'retry-enrolments', 'purge', 'backup'] as const;
@@ -25,6 +29,12 @@ export const DEFAULT_SCHEDULES: Record<JobName, string> = {
 };
 
 export type Mode = 'production' | 'sandbox';
+
+/** Which date an invoice gives as the date of supply: always the issue date, or the class start date when OpenLearning sends one. */
+export const SUPPLY_DATE_SOURCES = ['issue', 'class_start'] as const;
+export type SupplyDateSource = (typeof SUPPLY_DATE_SOURCES)[number];
+
+export type ValidTaxId = Extract<TaxIdResult, { ok: true }>;
 
 export interface Config {
   mode: Mode;
@@ -53,10 +63,26 @@ export interface Config {
     redirectHosts: string[];
   };
   mail: { smtpUrl: string | undefined; from: string; financeEmail: string | undefined };
-  seller: { name: string; address: string; taxId: string | undefined; taxIdLabel: string };
-  bank: { accountName: string | undefined; iban: string | undefined; bic: string | undefined; details: string | undefined };
-  tax: { rate: TaxRate; label: string; inclusive: boolean };
-  invoice: { prefix: string; dueDays: number; expiryDays: number };
+  seller: {
+    name: string;
+    address: string;
+    /** SELLER_TAX_ID in the form it is printed ('51 824 753 556', 'DE136695976'); undefined when there is none. */
+    taxId: string | undefined;
+    taxIdLabel: string;
+    /** SELLER_TAX_ID as validateTaxId() read it (scheme, country, canonical form). */
+    validatedTaxId: ValidTaxId | undefined;
+    /** SELLER_COUNTRY, ISO 3166-1 alpha-2. */
+    country: string;
+    /** SELLER_TAX_ID_NONE: the seller is not registered for tax (invoices are titled "Invoice" and show no tax). */
+    taxIdNone: boolean;
+  };
+  /**
+   * accountName, iban, bic and details describe the default account (the old single-account
+   * variables); `accounts` holds every account, per currency, with the default as currency '*'.
+   */
+  bank: { accountName: string | undefined; iban: string | undefined; bic: string | undefined; details: string | undefined; accounts: BankAccount[] };
+  tax: { rate: TaxRate; label: string; inclusive: boolean; reverseCharge: boolean; exemptionReason: string | undefined };
+  invoice: { prefix: string; dueDays: number; expiryDays: number; notes: string | undefined; supplyDate: SupplyDateSource };
   admin: { email: string | undefined; password: string | undefined };
   session: { idleMinutes: number; maxHours: number };
   jobs: { enabled: boolean; schedules: Record<JobName, string>; reminderDays: number[]; backupKeep: number };
@@ -100,15 +126,24 @@ const HINTS: Record<string, string> = {
   FINANCE_EMAIL: 'where staff alerts go (failed enrolments), e.g. FINANCE_EMAIL=finance@example.edu',
   SELLER_NAME: 'the legal name printed on invoices, e.g. SELLER_NAME="Example Academy Pty Ltd"',
   SELLER_ADDRESS: 'the postal address printed on invoices; use \\n for new lines',
-  SELLER_TAX_ID: 'your tax registration number (ABN, VAT id, ...); when set, invoices are titled "Tax Invoice"',
-  SELLER_TAX_ID_LABEL: 'the name of that number on the invoice, e.g. ABN or VAT',
+  SELLER_COUNTRY: 'the ISO 3166-1 alpha-2 code of the country the seller is established in, e.g. SELLER_COUNTRY=AU, DE or MY',
+  SELLER_TAX_ID:
+    'your tax registration number as your tax office writes it: an ABN (51 824 753 556), an EU VAT id with its country prefix (DE136695976), a GB VAT number, an NZ GST number, a Malaysian SST number (W10-1808-31000002); when set, invoices are titled "Tax Invoice"',
+  SELLER_TAX_ID_LABEL: 'the name of that number on the invoice, e.g. ABN or VAT (default: the name of the number recognised, else "Tax ID")',
+  SELLER_TAX_ID_NONE: 'true only if you are not registered for tax: invoices are then titled "Invoice" and show no tax',
   BANK_ACCOUNT_NAME: 'the name of the account that receives transfers',
+  BANK_ACCOUNTS_FILE:
+    'the path of a JSON file holding one account per currency: [{"currency": "EUR", "accountName": "...", "iban": "...", "bic": "..."}, {"currency": "AUD", "accountName": "...", "bsb": "062-000", "accountNumber": "..."}]',
   BANK_IBAN: 'a valid IBAN, spaces allowed, e.g. DE89 3704 0044 0532 0130 00',
   BANK_BIC: 'an 8 or 11 character BIC/SWIFT code, e.g. COBADEFFXXX',
   BANK_DETAILS: 'free text for countries without IBAN, e.g. "BSB 062-000\\nAccount 1234 5678"',
   TAX_RATE: 'a percentage between 0 and 100, e.g. TAX_RATE=10 or TAX_RATE=7.5',
   TAX_LABEL: 'the tax name on invoices, e.g. GST or VAT',
   TAX_INCLUSIVE: 'true when the OpenLearning price already includes the tax, false when tax is added on top',
+  TAX_REVERSE_CHARGE: 'false to never apply the EU reverse charge (e.g. for classes held in person, taxed where they take place)',
+  TAX_EXEMPTION_REASON: 'the sentence printed when TAX_RATE is 0, e.g. "Exempt from VAT under § 4 Nr. 21 UStG (education)"',
+  INVOICE_NOTES: 'free legal text printed at the foot of every invoice and credit note; use \\n for new lines; at most 2000 characters',
+  SUPPLY_DATE: 'issue (the date of supply is the issue date) or class_start (the class start date when OpenLearning sends one)',
   INVOICE_PREFIX: 'letters, digits, "-", "/" or "_", at most 12 characters, e.g. INV-',
   INVOICE_DUE_DAYS: 'whole days between issue and due date, e.g. 14',
   INVOICE_EXPIRY_DAYS: 'whole days after which an unpaid invoice expires; at least INVOICE_DUE_DAYS, e.g. 30',
@@ -172,8 +207,11 @@ const envSchema = z.object({
   FINANCE_EMAIL: emailAddress,
   SELLER_NAME: optionalText,
   SELLER_ADDRESS: optionalText,
+  SELLER_COUNTRY: optionalText,
   SELLER_TAX_ID: optionalText,
-  SELLER_TAX_ID_LABEL: text('Tax ID'),
+  SELLER_TAX_ID_LABEL: optionalText,
+  SELLER_TAX_ID_NONE: boolean(false),
+  BANK_ACCOUNTS_FILE: optionalText,
   BANK_ACCOUNT_NAME: optionalText,
   BANK_IBAN: optionalText,
   BANK_BIC: optionalText,
@@ -181,6 +219,10 @@ const envSchema = z.object({
   TAX_RATE: optionalText,
   TAX_LABEL: optionalText,
   TAX_INCLUSIVE: boolean(true),
+  TAX_REVERSE_CHARGE: boolean(true),
+  TAX_EXEMPTION_REASON: optionalText,
+  INVOICE_NOTES: optionalText,
+  SUPPLY_DATE: z.preprocess(emptyToUndefined, z.enum(SUPPLY_DATE_SOURCES, { error: 'must be issue or class_start' }).default('issue')),
   INVOICE_PREFIX: text('INV-'),
   INVOICE_DUE_DAYS: integer(14, 0, 365),
   INVOICE_EXPIRY_DAYS: integer(30, 1, 3650),
@@ -220,7 +262,7 @@ export function loadConfig(processEnv: Env, options: LoadConfigOptions = {}): Co
   const cwd = options.cwd ?? process.cwd();
   const env = options.readDotEnv === false ? processEnv : environmentWithDotEnv(processEnv, cwd);
   const problems: ConfigProblem[] = [];
-  const problem = (variable: string, message: string) => problems.push({ variable, message, hint: HINTS[variable] ?? '' });
+  const problem = (variable: string, message: string, hint?: string) => problems.push({ variable, message, hint: hint ?? HINTS[variable] ?? '' });
 
   const parsed = envSchema.safeParse(env);
   if (!parsed.success) {
@@ -316,18 +358,40 @@ export function loadConfig(processEnv: Env, options: LoadConfigOptions = {}): Co
     if (!mailFrom) problem('MAIL_FROM', 'is required: emails need a sender');
   }
 
-  const iban = e.BANK_IBAN ?? (sandbox ? 'DE89370400440532013000' : undefined);
-  const bic = e.BANK_BIC ?? (sandbox && !e.BANK_IBAN ? 'COBADEFFXXX' : undefined);
-  const details = unescapeNewlines(e.BANK_DETAILS ?? (sandbox ? 'BSB 062-000\\nAccount 1234 5678' : undefined));
-  const accountName = e.BANK_ACCOUNT_NAME ?? (sandbox ? 'Sandbox Academy Pty Ltd' : undefined);
-  if (iban !== undefined && !isValidIban(iban)) problem('BANK_IBAN', 'is not a valid IBAN (length or check digits are wrong)');
-  if (bic !== undefined && !isValidBic(bic)) problem('BANK_BIC', 'is not a valid BIC');
-  if (!sandbox && !iban && !details) problem('BANK_IBAN', 'or BANK_DETAILS is required: learners need to know where to pay');
-  if (!sandbox && !accountName) problem('BANK_ACCOUNT_NAME', 'is required: learners need the name of the account they pay into');
+  // Where the seller is established decides the tax rules and how its tax id is checked.
+  const sellerCountry = e.SELLER_COUNTRY?.trim().toUpperCase() ?? (sandbox ? 'AU' : undefined);
+  if (sellerCountry !== undefined && !isCountryCode(sellerCountry))
+    problem('SELLER_COUNTRY', `"${e.SELLER_COUNTRY}" is not an ISO 3166-1 alpha-2 country code`);
+  if (!sandbox && sellerCountry === undefined)
+    problem('SELLER_COUNTRY', 'is required: the tax rules (reverse charge, how SELLER_TAX_ID is checked) depend on where the seller is established');
+  const taxIdNone = e.SELLER_TAX_ID_NONE;
+  // The sandbox seller is Australian; its ABN passes the ABN check like a real one must.
+  const sellerTaxIdText = e.SELLER_TAX_ID ?? (sandbox && !taxIdNone && sellerCountry === 'AU' ? '91 345 678 901' : undefined);
+  let validatedTaxId: ValidTaxId | undefined;
+  if (sellerTaxIdText !== undefined) {
+    const checked = validateTaxId(sellerTaxIdText, sellerCountry ?? null);
+    if (checked.ok) validatedTaxId = checked;
+    else problem('SELLER_TAX_ID', `"${sellerTaxIdText}": ${checked.message}`);
+  }
+  if (taxIdNone && e.SELLER_TAX_ID !== undefined)
+    problem('SELLER_TAX_ID_NONE', 'is true (not registered for tax) but SELLER_TAX_ID is set: keep the one that is true');
+
+  const bankAccounts = loadBankAccounts(env, e, cwd, sandbox, problem);
 
   const taxRateText = e.TAX_RATE ?? (sandbox ? '10' : '0');
   const taxRate = parseTaxRate(taxRateText);
   if (!taxRate.ok) problem('TAX_RATE', taxRate.error);
+  if (!sandbox && taxRate.ok && taxRate.rate.numerator > 0n && e.SELLER_TAX_ID === undefined && !taxIdNone) {
+    problem(
+      'SELLER_TAX_ID',
+      `is required with TAX_RATE=${taxRate.rate.percent}: an invoice that charges tax is a tax invoice, and a tax invoice must show the seller's tax registration number`,
+      'set SELLER_TAX_ID to your ABN, VAT id, GST or SST number; if you are not registered for tax, set SELLER_TAX_ID_NONE=true instead (invoices are then titled "Invoice" and show no tax)',
+    );
+  }
+
+  const invoiceNotes = unescapeNewlines(e.INVOICE_NOTES);
+  if (invoiceNotes !== undefined && [...invoiceNotes].length > 2000)
+    problem('INVOICE_NOTES', `is ${[...invoiceNotes].length} characters long; at most 2000 fit at the foot of an invoice`);
 
   if (!/^[A-Za-z0-9\-/_]{0,12}$/.test(e.INVOICE_PREFIX))
     problem('INVOICE_PREFIX', `"${e.INVOICE_PREFIX}" has characters other than letters, digits, -, / and _ or is longer than 12`);
@@ -388,16 +452,156 @@ export function loadConfig(processEnv: Env, options: LoadConfigOptions = {}): Co
     seller: {
       name: sellerName!,
       address: sellerAddress!,
-      taxId: e.SELLER_TAX_ID ?? (sandbox ? '12 345 678 901' : undefined),
-      taxIdLabel: sandbox && !e.SELLER_TAX_ID ? 'ABN' : e.SELLER_TAX_ID_LABEL,
+      taxId: validatedTaxId?.display,
+      taxIdLabel: e.SELLER_TAX_ID_LABEL ?? validatedTaxId?.label ?? 'Tax ID',
+      validatedTaxId,
+      country: sellerCountry!,
+      taxIdNone,
     },
-    bank: { accountName, iban: iban ? normalizeIban(iban) : undefined, bic: bic ? normalizeBic(bic) : undefined, details },
-    tax: { rate: (taxRate as { ok: true; rate: TaxRate }).rate, label: e.TAX_LABEL ?? (sandbox ? 'GST' : 'Tax'), inclusive: e.TAX_INCLUSIVE },
-    invoice: { prefix: sandbox ? `SANDBOX-${e.INVOICE_PREFIX}` : e.INVOICE_PREFIX, dueDays: e.INVOICE_DUE_DAYS, expiryDays: e.INVOICE_EXPIRY_DAYS },
+    bank: bankAccounts,
+    tax: {
+      rate: (taxRate as { ok: true; rate: TaxRate }).rate,
+      label: e.TAX_LABEL ?? (sandbox ? 'GST' : 'Tax'),
+      inclusive: e.TAX_INCLUSIVE,
+      reverseCharge: e.TAX_REVERSE_CHARGE,
+      exemptionReason: e.TAX_EXEMPTION_REASON?.trim(),
+    },
+    invoice: {
+      prefix: sandbox ? `SANDBOX-${e.INVOICE_PREFIX}` : e.INVOICE_PREFIX,
+      dueDays: e.INVOICE_DUE_DAYS,
+      expiryDays: e.INVOICE_EXPIRY_DAYS,
+      notes: invoiceNotes,
+      supplyDate: e.SUPPLY_DATE,
+    },
     admin: { email: e.ADMIN_EMAIL, password: e.ADMIN_PASSWORD },
     session: { idleMinutes: e.SESSION_IDLE_MINUTES, maxHours: e.SESSION_MAX_HOURS },
     jobs: { enabled: e.JOBS_ENABLED, schedules, reminderDays, backupKeep: e.BACKUP_KEEP },
   };
+}
+
+type ProblemReporter = (variable: string, message: string, hint?: string) => void;
+
+const CURRENCY_ACCOUNT_VARIABLE = /^BANK_([A-Z]{3})_(ACCOUNT_NAME|IBAN|BIC|BSB|ACCOUNT_NUMBER|DETAILS)$/;
+const CURRENCY_ACCOUNT_FIELDS = {
+  ACCOUNT_NAME: 'accountName',
+  IBAN: 'iban',
+  BIC: 'bic',
+  BSB: 'bsb',
+  ACCOUNT_NUMBER: 'accountNumber',
+  DETAILS: 'details',
+} as const;
+type CurrencyAccountSuffix = keyof typeof CURRENCY_ACCOUNT_FIELDS;
+
+function currencyAccountHint(currency: string): string {
+  return `the account for ${currency} invoices: BANK_${currency}_ACCOUNT_NAME (default BANK_ACCOUNT_NAME) and BANK_${currency}_IBAN, or BANK_${currency}_BSB with BANK_${currency}_ACCOUNT_NUMBER, or BANK_${currency}_DETAILS; BANK_${currency}_BIC is optional`;
+}
+
+/**
+ * The accounts learners pay into, one per currency: from BANK_ACCOUNTS_FILE, from BANK_<CURRENCY>_*
+ * variables, and the default for every other currency ('*') from the old single-account variables
+ * (or a '*' entry in the file). The old fields of config.bank keep describing the default account.
+ */
+function loadBankAccounts(env: Env, e: Record<string, string | undefined>, cwd: string, sandbox: boolean, problem: ProblemReporter): Config['bank'] {
+  const accounts: BankAccount[] = [];
+  if (e.BANK_ACCOUNTS_FILE) {
+    const file = path.resolve(cwd, e.BANK_ACCOUNTS_FILE);
+    if (!fs.existsSync(file)) problem('BANK_ACCOUNTS_FILE', `file ${file} does not exist`);
+    else {
+      const parsed = parseBankAccountsJson(fs.readFileSync(file, 'utf8'));
+      if (parsed.ok) accounts.push(...parsed.accounts);
+      else for (const p of parsed.problems) problem('BANK_ACCOUNTS_FILE', `${file}: ${p}`);
+    }
+  }
+
+  const byCurrency = new Map<string, Partial<Record<CurrencyAccountSuffix, string>>>();
+  for (const [name, value] of Object.entries(env)) {
+    const match = CURRENCY_ACCOUNT_VARIABLE.exec(name);
+    if (!match || value === undefined || value.trim() === '') continue;
+    const [, currency, suffix] = match as unknown as [string, string, CurrencyAccountSuffix];
+    if (!isCurrencyCode(currency)) {
+      problem(name, `${currency} is not an ISO 4217 currency code`, 'name the variable after the invoice currency, e.g. BANK_EUR_IBAN or BANK_AUD_BSB');
+      continue;
+    }
+    byCurrency.set(currency, { ...byCurrency.get(currency), [suffix]: value });
+  }
+  for (const [currency, fields] of byCurrency) {
+    if (accounts.some((a) => a.currency === currency)) {
+      problem('BANK_ACCOUNTS_FILE', `has an account for ${currency}, and BANK_${currency}_* variables describe another: keep one of them`);
+      continue;
+    }
+    const input: BankAccountInput = { currency, accountName: fields.ACCOUNT_NAME ?? e.BANK_ACCOUNT_NAME };
+    for (const suffix of Object.keys(fields) as CurrencyAccountSuffix[]) input[CURRENCY_ACCOUNT_FIELDS[suffix]] = unescapeNewlines(fields[suffix]);
+    const checked = checkBankAccount(input);
+    if (checked.ok) accounts.push(checked.account);
+    else for (const message of checked.problems) problem(...currencyAccountProblem(currency, message), currencyAccountHint(currency));
+  }
+
+  const fileDefault = accounts.find((a) => a.currency === ANY_CURRENCY);
+  const legacyGiven = e.BANK_IBAN !== undefined || e.BANK_BIC !== undefined || e.BANK_DETAILS !== undefined;
+  if (fileDefault) {
+    if (legacyGiven)
+      problem('BANK_ACCOUNTS_FILE', 'has an account for "*" (every other currency), and BANK_IBAN/BANK_BIC/BANK_DETAILS describe another: keep one of them');
+    const details = [
+      fileDefault.bsb && `BSB ${fileDefault.bsb}`,
+      fileDefault.accountNumber && `Account ${fileDefault.accountNumber}`,
+      fileDefault.details,
+    ].filter(Boolean);
+    return {
+      accountName: fileDefault.accountName,
+      iban: fileDefault.iban,
+      bic: fileDefault.bic,
+      details: details.length > 0 ? details.join('\n') : undefined,
+      accounts,
+    };
+  }
+
+  const nothingConfigured = accounts.length === 0 && !legacyGiven && e.BANK_ACCOUNT_NAME === undefined;
+  const iban = e.BANK_IBAN ?? (sandbox ? 'DE89370400440532013000' : undefined);
+  const bic = e.BANK_BIC ?? (sandbox && !e.BANK_IBAN ? 'COBADEFFXXX' : undefined);
+  const details = unescapeNewlines(e.BANK_DETAILS ?? (sandbox ? 'BSB 062-000\\nAccount 1234 5678' : undefined));
+  const accountName = e.BANK_ACCOUNT_NAME ?? (sandbox ? 'Sandbox Academy Pty Ltd' : undefined);
+  if (iban !== undefined && !isValidIban(iban)) problem('BANK_IBAN', 'is not a valid IBAN (length or check digits are wrong)');
+  if (bic !== undefined && !isValidBic(bic)) problem('BANK_BIC', 'is not a valid BIC');
+  if (!sandbox && !iban && !details)
+    problem(
+      'BANK_IBAN',
+      'or BANK_DETAILS is required (or an account for "*" in BANK_ACCOUNTS_FILE): learners paying in any currency need to know where to pay',
+    );
+  if (!sandbox && !accountName) problem('BANK_ACCOUNT_NAME', 'is required: learners need the name of the account they pay into');
+
+  const normalizedIban = iban && isValidIban(iban) ? normalizeIban(iban) : undefined;
+  const normalizedBic = bic && isValidBic(bic) ? normalizeBic(bic) : undefined;
+  if (sandbox && nothingConfigured) {
+    // The sandbox shows what per-currency accounts look like: AUD pays to a BSB, everything else to an IBAN.
+    accounts.push(
+      { currency: 'AUD', accountName: accountName!, bsb: '062-000', accountNumber: '1234 5678' },
+      { currency: ANY_CURRENCY, accountName: accountName!, iban: 'DE89370400440532013000', bic: 'COBADEFFXXX' },
+    );
+  } else if (accountName && (normalizedIban || details)) {
+    const fallback: BankAccount = { currency: ANY_CURRENCY, accountName };
+    if (normalizedIban) fallback.iban = normalizedIban;
+    if (normalizedBic) fallback.bic = normalizedBic;
+    if (details) fallback.details = details;
+    accounts.push(fallback);
+  }
+  return { accountName, iban: iban ? normalizeIban(iban) : undefined, bic: bic ? normalizeBic(bic) : undefined, details, accounts };
+}
+
+/** Turns a problem of checkBankAccount() (named after the file's fields) into one about the variable to fix. */
+function currencyAccountProblem(currency: string, message: string): [string, string] {
+  const variable = (suffix: CurrencyAccountSuffix) => `BANK_${currency}_${suffix}`;
+  for (const [suffix, field] of Object.entries(CURRENCY_ACCOUNT_FIELDS) as [CurrencyAccountSuffix, string][]) {
+    if (message.startsWith(`${field} `)) {
+      if (suffix === 'BSB' && message.includes('accountNumber')) return [variable('ACCOUNT_NUMBER'), `is required next to ${variable('BSB')}`];
+      if (suffix === 'ACCOUNT_NAME')
+        return [variable('ACCOUNT_NAME'), `(or BANK_ACCOUNT_NAME) is required: learners need the name of the account they pay into`];
+      return [variable(suffix), message.slice(field.length + 1)];
+    }
+  }
+  return [
+    variable('IBAN'),
+    `(or ${variable('BSB')} with ${variable('ACCOUNT_NUMBER')}, or ${variable('DETAILS')}) is required: learners need to know where to pay`,
+  ];
 }
 
 function splitPemBlocks(pem: string): string[] {
