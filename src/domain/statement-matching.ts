@@ -137,7 +137,6 @@ interface Findings {
 
 /** Uppercase, full-width digits and letters folded to ASCII (NFKC): what the scanners read. */
 function scanForm(text: string): string {
-  // eslint-disable-next-line no-control-regex
   return (/^[\x00-\x7f]*$/.test(text) ? text : text.normalize('NFKC')).toUpperCase();
 }
 
@@ -231,16 +230,17 @@ function numberPattern(prefix: string): RegExp | null {
 function scanText(text: string, source: Source, prefix: string, out: Findings): void {
   if (text === '') return;
   const scanned = scanForm(text);
-  const end = scanned.trimEnd().length;
-  for (const match of scanned.matchAll(DIGIT_RUN)) {
-    scanRun(match[0], match.index + match[0].length === end, source, out);
-  }
+  // Numbers written with their prefix first: the evidence then quotes 'INV-000042', not '000042'.
   const pattern = numberPattern(prefix);
   if (pattern !== null) {
     for (const match of scanned.matchAll(pattern)) {
       const seq = Number(match[1]);
       if (seq > 0) out.numbers.push({ seq, written: match[0], source });
     }
+  }
+  const end = scanned.trimEnd().length;
+  for (const match of scanned.matchAll(DIGIT_RUN)) {
+    scanRun(match[0], match.index + match[0].length === end, source, out);
   }
 }
 
@@ -319,7 +319,6 @@ const FOLDED_LETTERS: Record<string, string> = { ß: 'ss', æ: 'ae', œ: 'oe', �
  */
 export function nameTokens(name: string): string[] {
   let text: string;
-  // eslint-disable-next-line no-control-regex
   if (/^[\x00-\x7f]*$/.test(name)) text = name.toLowerCase();
   else
     text = name
