@@ -26,6 +26,7 @@ import {
 import { countHeldPastExpiry, findInvoiceById } from '../../db/invoices.js';
 import { emailsForInvoice } from '../../db/outbox.js';
 import { paymentsForInvoice } from '../../db/payments.js';
+import { parseCalendarDate } from '../../domain/calendar-date.js';
 import { amountDueMinor, isOverdue, isUnpaid, STATUS_LABELS, type Invoice } from '../../domain/invoice.js';
 import { minorToDecimalString, parseDecimalAmount } from '../../domain/money.js';
 import { toCreditorReference } from '../../domain/payment-reference.js';
@@ -53,8 +54,11 @@ type ListParams = Omit<InvoiceListQuery, 'limit' | 'today'>;
 function parseListParams(query: Record<string, unknown>): ListParams {
   const text = (name: string, max = 200) => (typeof query[name] === 'string' && query[name] !== '' ? (query[name] as string).slice(0, max) : undefined);
   const date = (name: string) => {
-    const v = text(name, 10);
-    return v && /^\d{4}-\d{2}-\d{2}$/.test(v) ? v : undefined;
+    const v = text(name, 20);
+    if (v === undefined) return undefined;
+    const parsed = parseCalendarDate(v);
+    if (!parsed) throw new AppError('admin.bad_date', `${name}=${v}`);
+    return parsed;
   };
   const tab = TABS.includes(query.tab as Tab) ? (query.tab as Tab) : 'awaiting';
   const sort = Object.hasOwn(SORTS, query.sort as string) ? (query.sort as Sort) : tab === 'overdue' || tab === 'awaiting' ? 'due' : 'issued';
@@ -278,8 +282,7 @@ export function registerInvoiceRoutes(router: Router, deps: Deps): void {
     const amount = parseDecimalAmount(values.amount, invoice.currency);
     if (!amount.ok || amount.minor <= 0)
       errors.amount = `Enter the amount received in ${invoice.currency}, e.g. ${minorToDecimalString(amountDueMinor(invoice) || invoice.totalMinor, invoice.currency)}.`;
-    if (!/^\d{4}-\d{2}-\d{2}$/.test(values.receivedOn) || Number.isNaN(Date.parse(values.receivedOn)))
-      errors.receivedOn = 'Enter the date the transfer arrived.';
+    if (!parseCalendarDate(values.receivedOn)) errors.receivedOn = 'Enter the date the transfer arrived.';
     else if (values.receivedOn > today()) errors.receivedOn = 'The date received cannot be in the future.';
     if (!/^[A-Za-z0-9_-]{16,100}$/.test(values.idempotencyKey) || !/^\d+$/.test(values.expectedPaid))
       throw new AppError('request.bad_form', 'payment form without its hidden fields');
