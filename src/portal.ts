@@ -12,7 +12,7 @@ import { createCaptureMailer, createSmtpMailer, type Mailer } from './clients/ma
 import { createOpenLearningClient, type OpenLearningClient } from './clients/openlearning-api.js';
 import { TokenVerifier } from './clients/openlearning-token.js';
 import { systemClock, type Clock } from './clock.js';
-import type { Config } from './config.js';
+import { ConfigError, dataDirProblem, type Config } from './config.js';
 import { databaseFile, openDatabase } from './db/connection.js';
 import { migrate } from './db/migrate.js';
 import type { Deps } from './deps.js';
@@ -56,8 +56,16 @@ export function secretsOf(config: Config): string[] {
 }
 
 export function createPortal(config: Config, overrides: PortalOverrides = {}): Portal {
-  fs.mkdirSync(config.dataDir, { recursive: true });
+  const dataDir = dataDirProblem(config.dataDir);
+  if (dataDir) throw new ConfigError([dataDir]);
   const logger = overrides.logger ?? createLogger({ level: config.logLevel, secrets: secretsOf(config) });
+  const mailNotSent = config.mode === 'production' && !config.mail.smtpUrl && !overrides.mailer;
+  if (mailNotSent) {
+    logger.warn(
+      { mailDir: mailDirectory(config) },
+      `SMTP_URL is not set: NO EMAIL LEAVES THIS SERVER. Learners are told their invoice was emailed, but every email is only written to ${mailDirectory(config)}. Set SMTP_URL and restart.`,
+    );
+  }
   const db = openDatabase(databaseFile(config.dataDir));
   const migrations = migrate(db);
   if (migrations.applied.length > 0) logger.info({ applied: migrations.applied }, 'database migrated');
@@ -80,6 +88,7 @@ export function createPortal(config: Config, overrides: PortalOverrides = {}): P
         publicUrl: config.publicUrl,
         sandbox: config.mode === 'sandbox',
         mailCaptured: !overrides.mailer && !config.mail.smtpUrl,
+        mailNotSent,
       }),
     mailer,
     tokens: new TokenVerifier({
