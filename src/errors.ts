@@ -178,6 +178,12 @@ export const ERROR_CATALOGUE = {
   // --- Generic -------------------------------------------------------------------------------
   not_found: { status: 404, title: 'Page not found', message: 'There is nothing at this address.' },
   method_not_allowed: { status: 405, title: 'Not allowed', message: 'This address does not accept that kind of request.' },
+  'storage.full': {
+    status: 503,
+    title: 'We cannot save anything right now',
+    message: 'The server has run out of storage space, so nothing was saved. Nothing was charged and your details are safe.',
+    action: 'Please try again later. If it keeps happening, contact the course team.',
+  },
   internal: {
     status: 500,
     title: 'Something went wrong on our side',
