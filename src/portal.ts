@@ -18,6 +18,8 @@ import { migrate } from './db/migrate.js';
 import type { Deps } from './deps.js';
 import { ensureFirstAdmin } from './commands/staff.js';
 import { JobRunner } from './jobs/runner.js';
+import { newProcessOwner } from './jobs/job.js';
+import { ProcessPresence } from './jobs/presence.js';
 import { jobFunctions } from './jobs/registry.js';
 import { createLogger, type Logger } from './logger.js';
 import { loadSandbox, type Sandbox } from './sandbox/sandbox.js';
@@ -75,7 +77,12 @@ export function createPortal(config: Config, overrides: PortalOverrides = {}): P
   const mailer =
     overrides.mailer ??
     (config.mail.smtpUrl ? createSmtpMailer(config.mail.smtpUrl, config.mail.from) : createCaptureMailer(mailDirectory(config), config.mail.from));
-  const runner = new JobRunner(() => deps, jobFunctions());
+  // Registered before any job can run, and leases left by a killed earlier run are taken back at
+  // once, so queued mail and interrupted enrolments do not wait for those leases to run out.
+  const presence = new ProcessPresence({ db, clock, logger, dataDir: config.dataDir }, newProcessOwner());
+  presence.start();
+  presence.reclaim({ force: true });
+  const runner = new JobRunner(() => deps, jobFunctions(), presence);
   const deps: Deps = {
     config,
     db,
@@ -125,6 +132,7 @@ export function createPortal(config: Config, overrides: PortalOverrides = {}): P
     sandbox,
     async close() {
       await runner.stop();
+      presence.stop();
       mailer.close();
       db.close();
     },

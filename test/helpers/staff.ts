@@ -28,7 +28,7 @@ export function cookieHeader(response: Response): string {
 }
 
 /** Signs in through the real login form, as a browser would (same-origin POST with the form token). */
-export async function signIn(t: TestPortal, email = ADMIN.email, password = ADMIN.password): Promise<StaffBrowser> {
+export async function signIn(t: Pick<TestPortal, 'get' | 'post' | 'url'>, email = ADMIN.email, password = ADMIN.password): Promise<StaffBrowser> {
   const loginPage = await t.get('/admin/login');
   const loginCookie = cookieHeader(loginPage);
   const token = hiddenField(await loginPage.text(), '_csrf');
