@@ -1,6 +1,7 @@
 import { expect } from 'vitest';
 import { createStaff, COMMAND_LINE_ACTOR } from '../../src/commands/staff.js';
 import type { Role } from '../../src/db/staff.js';
+import { runCli } from './cli.js';
 import type { TestPortal } from './portal.js';
 
 export const ADMIN = { email: 'admin@example.edu', password: 'correct horse battery staple' };
@@ -52,4 +53,15 @@ export async function signIn(t: Pick<TestPortal, 'get' | 'post' | 'url'>, email 
 
 export async function addStaff(t: TestPortal, email: string, role: Role, password = 'a long enough password'): Promise<void> {
   await createStaff(t.portal.deps, COMMAND_LINE_ACTOR, { email, role, password });
+}
+
+/** Adds a staff account with the command line, as an administrator would (works next to a running server). */
+export async function addStaffViaCli(
+  env: Record<string, string | undefined>,
+  email: string,
+  role: Role = 'finance',
+  password = 'a long enough password',
+): Promise<void> {
+  const result = await runCli(['user', 'add', email, '--role', role, '--password-stdin'], env, { input: `${password}\n` });
+  expect(result.code, result.stderr).toBe(0);
 }
