@@ -4,6 +4,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import Koa from 'koa';
 import type { Deps } from './deps.js';
 import { AppError } from './errors.js';
+import { sandboxCanonicalOrigin } from './middleware/canonical-origin.js';
 import { errorPages } from './middleware/errors.js';
 import { requestLog } from './middleware/request-log.js';
 import { securityHeaders } from './middleware/security-headers.js';
@@ -35,6 +36,7 @@ export function buildApp(deps: Deps, options: { sandbox?: Sandbox | undefined } 
   app.use(requestLog(deps.logger));
   app.use(errorPages(deps.views, deps.logger));
   app.use(securityHeaders({ https: deps.config.secureCookies }));
+  if (deps.config.mode === 'sandbox') app.use(sandboxCanonicalOrigin(deps.config.publicUrl));
   app.use(staticFiles(PUBLIC_DIR));
   app.use(
     bodyParser({

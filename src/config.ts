@@ -111,7 +111,7 @@ const HINTS: Record<string, string> = {
   PORT: 'a TCP port number between 1 and 65535, e.g. PORT=3000',
   HOST: 'the address to listen on, e.g. HOST=0.0.0.0 (all interfaces) or HOST=127.0.0.1 (behind a reverse proxy)',
   PUBLIC_URL: 'the absolute origin learners use to reach the portal, without a path, e.g. PUBLIC_URL=https://pay.example.edu',
-  DATA_DIR: 'a writable directory for the database, PDFs, mail and backups, e.g. DATA_DIR=/var/lib/portal',
+  DATA_DIR: 'a writable directory for the database, PDFs, mail and backups, owned by the user the portal runs as, e.g. DATA_DIR=/var/lib/portal',
   OPENLEARNING_PUBLIC_KEY:
     'paste the PEM public key from OpenLearning Course Setup > Advanced > External payment gateway ("-----BEGIN PUBLIC KEY-----..."); several keys may follow one another; \\n escapes are accepted',
   OPENLEARNING_PUBLIC_KEY_FILE: 'the path of a file holding one or more PEM public keys',
@@ -295,6 +295,9 @@ export function loadConfig(processEnv: Env, options: LoadConfigOptions = {}): Co
   ] as const;
   const mode: Mode = realSetupVars.some((v) => env[v] !== undefined && env[v]!.trim() !== '') ? 'production' : 'sandbox';
   const sandbox = mode === 'sandbox';
+  if (!sandbox && e.PUBLIC_URL === undefined) {
+    problem('PUBLIC_URL', `is required in production: without it every link in emails and pages points at ${publicUrl}`);
+  }
 
   const publicKeysPem: string[] = [];
   const addPems = (variable: string, pemText: string) => {
@@ -334,6 +337,8 @@ export function loadConfig(processEnv: Env, options: LoadConfigOptions = {}): Co
   }
   if (!URL.canParse(e.OPENLEARNING_API_URL) || !/^https?:$/.test(new URL(e.OPENLEARNING_API_URL).protocol)) {
     problem('OPENLEARNING_API_URL', 'is not an absolute http(s) URL');
+  } else if (!sandbox && new URL(e.OPENLEARNING_API_URL).protocol === 'http:' && !isLoopback(new URL(e.OPENLEARNING_API_URL).hostname)) {
+    problem('OPENLEARNING_API_URL', 'must use https: the API key is sent with every call and would cross the network in clear');
   }
   const redirectHosts = (e.OPENLEARNING_REDIRECT_HOSTS ?? '')
     .split(',')
@@ -602,6 +607,28 @@ function currencyAccountProblem(currency: string, message: string): [string, str
     variable('IBAN'),
     `(or ${variable('BSB')} with ${variable('ACCOUNT_NUMBER')}, or ${variable('DETAILS')}) is required: learners need to know where to pay`,
   ];
+}
+
+/**
+ * DATA_DIR must exist (or be creatable) and be writable before anything starts: otherwise the
+ * portal would start and then fail on the first invoice. A probe file is written because root, a
+ * read-only mount or an ACL make permission bits an unreliable answer.
+ */
+export function dataDirProblem(dir: string): ConfigProblem | undefined {
+  const problem = (message: string) => ({ variable: 'DATA_DIR', message, hint: HINTS.DATA_DIR! });
+  try {
+    fs.mkdirSync(dir, { recursive: true });
+  } catch (error) {
+    return problem(`${dir} cannot be created (${(error as NodeJS.ErrnoException).code ?? String(error)})`);
+  }
+  const probe = path.join(dir, `.write-test-${process.pid}`);
+  try {
+    fs.writeFileSync(probe, '');
+    fs.rmSync(probe);
+  } catch (error) {
+    return problem(`${dir} is not writable by this process (${(error as NodeJS.ErrnoException).code ?? String(error)})`);
+  }
+  return undefined;
 }
 
 function splitPemBlocks(pem: string): string[] {

@@ -150,6 +150,12 @@ export const ERROR_CATALOGUE = {
     message: 'For your security we could not accept this form (it may be stale, or sent from another site).',
     action: 'Go back, reload the page and try again.',
   },
+  'admin.bad_date': {
+    status: 400,
+    title: 'That is not a real date',
+    message: 'A date in the address is not a real date (dates are written YYYY-MM-DD, e.g. 2026-02-28).',
+    action: 'Go back to the invoice list and pick the dates again.',
+  },
   'admin.not_found': { status: 404, title: 'Not found', message: 'There is nothing at this address.', action: 'Go back to the invoice list.' },
   'admin.conflict': {
     status: 409,
@@ -178,6 +184,12 @@ export const ERROR_CATALOGUE = {
   // --- Generic -------------------------------------------------------------------------------
   not_found: { status: 404, title: 'Page not found', message: 'There is nothing at this address.' },
   method_not_allowed: { status: 405, title: 'Not allowed', message: 'This address does not accept that kind of request.' },
+  'storage.full': {
+    status: 503,
+    title: 'We cannot save anything right now',
+    message: 'The server has run out of storage space, so nothing was saved. Nothing was charged and your details are safe.',
+    action: 'Please try again later. If it keeps happening, contact the course team.',
+  },
   internal: {
     status: 500,
     title: 'Something went wrong on our side',

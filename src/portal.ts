@@ -11,13 +11,15 @@ import { createCaptureMailer, createSmtpMailer, type Mailer } from './clients/ma
 import { createOpenLearningClient, type OpenLearningClient } from './clients/openlearning-api.js';
 import { TokenVerifier } from './clients/openlearning-token.js';
 import { systemClock, type Clock } from './clock.js';
-import type { Config } from './config.js';
+import { ConfigError, dataDirProblem, type Config } from './config.js';
 import { dataPaths, modeDirectories } from './data-paths.js';
 import { openDatabase } from './db/connection.js';
 import { migrate } from './db/migrate.js';
 import type { Deps } from './deps.js';
 import { ensureFirstAdmin } from './commands/staff.js';
 import { JobRunner } from './jobs/runner.js';
+import { newProcessOwner } from './jobs/job.js';
+import { ProcessPresence } from './jobs/presence.js';
 import { jobFunctions } from './jobs/registry.js';
 import { createLogger, type Logger } from './logger.js';
 import { loadSandbox, type Sandbox } from './sandbox/sandbox.js';
@@ -52,8 +54,16 @@ export function secretsOf(config: Config): string[] {
 }
 
 export function createPortal(config: Config, overrides: PortalOverrides = {}): Portal {
-  fs.mkdirSync(config.dataDir, { recursive: true });
+  const dataDir = dataDirProblem(config.dataDir);
+  if (dataDir) throw new ConfigError([dataDir]);
   const logger = overrides.logger ?? createLogger({ level: config.logLevel, secrets: secretsOf(config) });
+  const mailNotSent = config.mode === 'production' && !config.mail.smtpUrl && !overrides.mailer;
+  if (mailNotSent) {
+    logger.warn(
+      { mailDir: dataPaths(config).mail },
+      `SMTP_URL is not set: NO EMAIL LEAVES THIS SERVER. Learners are told their invoice was emailed, but every email is only written to ${dataPaths(config).mail}. Set SMTP_URL and restart.`,
+    );
+  }
   const db = openDatabase(dataPaths(config).database);
   const migrations = migrate(db);
   if (migrations.applied.length > 0) logger.info({ applied: migrations.applied }, 'database migrated');
@@ -63,7 +73,12 @@ export function createPortal(config: Config, overrides: PortalOverrides = {}): P
   const mailer =
     overrides.mailer ??
     (config.mail.smtpUrl ? createSmtpMailer(config.mail.smtpUrl, config.mail.from) : createCaptureMailer(dataPaths(config).mail, config.mail.from));
-  const runner = new JobRunner(() => deps, jobFunctions());
+  // Registered before any job can run, and leases left by a killed earlier run are taken back at
+  // once, so queued mail and interrupted enrolments do not wait for those leases to run out.
+  const presence = new ProcessPresence({ db, clock, logger, dataDir: config.dataDir }, newProcessOwner());
+  presence.start();
+  presence.reclaim({ force: true });
+  const runner = new JobRunner(() => deps, jobFunctions(), presence);
   const deps: Deps = {
     config,
     db,
@@ -76,6 +91,7 @@ export function createPortal(config: Config, overrides: PortalOverrides = {}): P
         publicUrl: config.publicUrl,
         sandbox: config.mode === 'sandbox',
         mailCaptured: !overrides.mailer && !config.mail.smtpUrl,
+        mailNotSent,
       }),
     mailer,
     tokens: new TokenVerifier({
@@ -112,6 +128,7 @@ export function createPortal(config: Config, overrides: PortalOverrides = {}): P
     sandbox,
     async close() {
       await runner.stop();
+      presence.stop();
       mailer.close();
       db.close();
     },

@@ -19,6 +19,8 @@ export interface ViewOptions {
   sandbox: boolean;
   /** No SMTP: emails are captured to files and readable in the admin area. */
   mailCaptured?: boolean;
+  /** Production without SMTP: staff must see that learners receive nothing. */
+  mailNotSent?: boolean;
   /** Reload templates from disk on every render (development). */
   watch?: boolean;
 }
@@ -71,6 +73,7 @@ export function createViews(options: ViewOptions): Views {
     env.addGlobal('publicUrl', options.publicUrl);
     env.addGlobal('sandbox', options.sandbox);
     env.addGlobal('mailCaptured', options.mailCaptured ?? false);
+    env.addGlobal('mailNotSent', options.mailNotSent ?? false);
     return env;
   };
   const html = make(true);

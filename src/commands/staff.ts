@@ -11,6 +11,7 @@ import {
   clearSignInFailures,
   countActiveAdmins,
   countStaff,
+  deleteSignInFailures,
   findSession,
   findStaffByEmail,
   findStaffById,
@@ -175,34 +176,55 @@ function lockedUntil(deps: Pick<Deps, 'db'>, key: string, limit: number, now: Da
   return addSeconds(new Date(failures[failures.length - limit]!), THROTTLE_WINDOW_SECONDS);
 }
 
+function throttleKeys(email: string, ip: string): { account: string; address: string } {
+  return { account: `email:${email.trim().toLowerCase().slice(0, 254)}`, address: `ip:${ip}` };
+}
+
+function latestLock(deps: Pick<Deps, 'db'>, keys: { account: string; address: string }, now: Date): Date | undefined {
+  return [lockedUntil(deps, keys.account, ACCOUNT_FAILURE_LIMIT, now), lockedUntil(deps, keys.address, ADDRESS_FAILURE_LIMIT, now)]
+    .filter((d): d is Date => d !== undefined)
+    .sort((a, b) => b.getTime() - a.getTime())[0];
+}
+
+type Reservation = { ok: true; failureIds: number[] } | { ok: false; retryAt: Date };
+
+/**
+ * Counts an attempt as a failure before its password is verified, checking the limits in the same
+ * write transaction: attempts that run at once each see the others' reservations, so no more than
+ * the limit are ever verified. A right password takes its reservation back.
+ */
+function reserveAttempt(deps: Pick<Deps, 'db' | 'clock'>, keys: { account: string; address: string }): Reservation {
+  return writeTransaction(deps.db, () => {
+    const now = deps.clock.now();
+    const retryAt = latestLock(deps, keys, now);
+    if (retryAt) return { ok: false, retryAt };
+    return { ok: true, failureIds: recordSignInFailure(deps.db, [keys.account, keys.address], toDbTime(now)) };
+  });
+}
+
 export async function signIn(
   deps: Pick<Deps, 'db' | 'clock' | 'config' | 'randomBytes' | 'logger'>,
   input: { email: string; password: string; ip: string; userAgent: string | null },
 ): Promise<SignInResult> {
   const email = input.email.trim().toLowerCase().slice(0, 254);
-  const accountKey = `email:${email}`;
-  const addressKey = `ip:${input.ip}`;
-  const now = deps.clock.now();
-  const lock = [lockedUntil(deps, accountKey, ACCOUNT_FAILURE_LIMIT, now), lockedUntil(deps, addressKey, ADDRESS_FAILURE_LIMIT, now)]
-    .filter((d): d is Date => d !== undefined)
-    .sort((a, b) => b.getTime() - a.getTime())[0];
-  if (lock) {
+  const keys = throttleKeys(email, input.ip);
+  const reservation = reserveAttempt(deps, keys);
+  if (!reservation.ok) {
     deps.logger.warn({ email, ip: input.ip }, 'sign-in refused: throttled');
-    return { ok: false, reason: 'locked', retryAt: lock };
+    return { ok: false, reason: 'locked', retryAt: reservation.retryAt };
   }
   const staff = findStaffByEmail(deps.db, email);
   const passwordOk = await verifyPassword(staff?.passwordHash ?? timingDummy(), input.password);
   const at = toDbTime(deps.clock.now());
   if (!staff || !passwordOk || staff.disabledAt) {
-    recordSignInFailure(deps.db, [accountKey, addressKey], at);
     deps.logger.warn({ email, ip: input.ip, known: Boolean(staff), disabled: Boolean(staff?.disabledAt) }, 'sign-in failed');
-    const later = deps.clock.now();
-    const nowLocked = lockedUntil(deps, accountKey, ACCOUNT_FAILURE_LIMIT, later) ?? lockedUntil(deps, addressKey, ADDRESS_FAILURE_LIMIT, later);
+    const nowLocked = latestLock(deps, keys, deps.clock.now());
     return nowLocked ? { ok: false, reason: 'locked', retryAt: nowLocked } : { ok: false, reason: 'invalid' };
   }
   const sessionId = deps.randomBytes(32).toString('base64url');
   writeTransaction(deps.db, () => {
-    clearSignInFailures(deps.db, accountKey);
+    deleteSignInFailures(deps.db, reservation.failureIds);
+    clearSignInFailures(deps.db, keys.account);
     insertSession(deps.db, {
       idHash: sessionHash(sessionId),
       staffId: staff.id,
@@ -217,6 +239,28 @@ export async function signIn(
     appendAudit(deps.db, { at, ...staffActor(staff), action: 'staff.signed_in', summary: `${staff.email} signed in`, data: { ip: input.ip } });
   });
   return { ok: true, staff, sessionId };
+}
+
+export type PasswordCheck = { ok: true } | { ok: false; reason: 'invalid' } | { ok: false; reason: 'locked'; retryAt: Date };
+
+/**
+ * Checks a signed-in staff member's current password (before a password change) under the same
+ * throttle as sign-in, so a borrowed session cannot be used to guess the password.
+ */
+export async function checkCurrentPassword(deps: Pick<Deps, 'db' | 'clock' | 'logger'>, staff: Staff, password: string, ip: string): Promise<PasswordCheck> {
+  const keys = throttleKeys(staff.email, ip);
+  const reservation = reserveAttempt(deps, keys);
+  if (!reservation.ok) return { ok: false, reason: 'locked', retryAt: reservation.retryAt };
+  if (await verifyPassword(staff.passwordHash, password)) {
+    writeTransaction(deps.db, () => {
+      deleteSignInFailures(deps.db, reservation.failureIds);
+      clearSignInFailures(deps.db, keys.account);
+    });
+    return { ok: true };
+  }
+  deps.logger.warn({ email: staff.email, ip }, 'current password wrong');
+  const retryAt = latestLock(deps, keys, deps.clock.now());
+  return retryAt ? { ok: false, reason: 'locked', retryAt } : { ok: false, reason: 'invalid' };
 }
 
 export function sessionHash(sessionId: string): string {

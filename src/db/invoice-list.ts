@@ -258,7 +258,12 @@ function buildWhere(db: Db, query: Omit<InvoiceListQuery, 'after' | 'limit' | 'd
     conditions.push(...bounds.conditions);
     Object.assign(params, bounds.params);
   }
-  const q = query.q?.trim().slice(0, 200);
+  // SQLite ends LIKE and MATCH patterns at a NUL, so "x\0" would match every row: control
+  // characters are never part of a name, number or reference, and become spaces.
+  const q = query.q
+    ?.replace(/[\u0000-\u001f\u007f]/g, ' ')
+    .trim()
+    .slice(0, 200);
   let search: Search | undefined;
   let referenceTypo = false;
   if (q) ({ search, referenceTypo } = buildSearch(db, q, query.tab, tab));

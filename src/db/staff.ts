@@ -113,9 +113,15 @@ export function purgeSessions(db: Db, before: string, limit: number): number {
 
 // ---- Sign-in throttling ------------------------------------------------------------------
 
-export function recordSignInFailure(db: Db, keys: string[], at: string): void {
+/** Inserts one failure per key; returns the new rows' ids (so a reservation can be taken back). */
+export function recordSignInFailure(db: Db, keys: string[], at: string): number[] {
   const insert = sql(db, 'INSERT INTO sign_in_failures (key, at) VALUES (?, ?)');
-  for (const key of keys) insert.run(key, at);
+  return keys.map((key) => Number(insert.run(key, at).lastInsertRowid));
+}
+
+export function deleteSignInFailures(db: Db, ids: number[]): void {
+  const remove = sql(db, 'DELETE FROM sign_in_failures WHERE id = ?');
+  for (const id of ids) remove.run(id);
 }
 
 export function signInFailuresSince(db: Db, key: string, since: string): string[] {

@@ -4,8 +4,16 @@ import { addSeconds, toDbTime } from '../clock.js';
 import type { Deps } from '../deps.js';
 import { writeTransaction } from '../db/connection.js';
 
-/** Identifies this process in database claims (leases), so two processes never take the same row. */
-export const PROCESS_OWNER = `${hostname()}:${process.pid}:${randomBytes(3).toString('hex')}`;
+/**
+ * Identifies one start of a portal in database claims (leases), so two processes never take the
+ * same row. Each portal started gets its own (two portals in one test process are two owners).
+ */
+export function newProcessOwner(): string {
+  return `${hostname()}:${process.pid}:${randomBytes(4).toString('hex')}`;
+}
+
+/** The owner of work done outside a portal's runner (direct job calls in tests and benchmarks). */
+export const PROCESS_OWNER = newProcessOwner();
 
 export interface JobContext {
   owner: string;

@@ -3,6 +3,7 @@ import type { Background, BackgroundTask, Deps } from '../deps.js';
 import type { JobName } from '../config.js';
 import { acquireJobLock, finishJobRun, releaseJobLock, renewJobLock, startJobRun } from '../db/jobs.js';
 import { PROCESS_OWNER, type JobContext, type JobCounts, type JobFunction } from './job.js';
+import type { ProcessPresence } from './presence.js';
 
 /** A job's lease in the database; renewed between batches, so it only runs out if the process dies. */
 const LEASE_SECONDS = 120;
@@ -26,18 +27,24 @@ export class JobRunner implements Background {
   private readonly rerun = new Set<JobName>();
   private stopping = false;
 
+  private readonly owner: string;
+
   constructor(
     private readonly deps: () => Deps,
     private readonly jobs: Partial<Record<JobName, JobFunction>>,
-  ) {}
+    /** Registered presence of this process: before a run, leases of dead processes are taken back. */
+    private readonly presence?: ProcessPresence,
+  ) {
+    this.owner = presence?.owner ?? PROCESS_OWNER;
+  }
 
   private context(name: JobName, deps: Deps): JobContext {
     const lease = () => toDbTime(addSeconds(deps.clock.now(), LEASE_SECONDS));
     return {
-      owner: PROCESS_OWNER,
+      owner: this.owner,
       stopping: () => this.stopping,
       heartbeat: () => {
-        if (!renewJobLock(deps.db, name, PROCESS_OWNER, lease())) deps.logger.warn({ job: name }, 'job lease was lost (the database clock moved?)');
+        if (!renewJobLock(deps.db, name, this.owner, lease())) deps.logger.warn({ job: name }, 'job lease was lost (the database clock moved?)');
       },
     };
   }
@@ -58,12 +65,13 @@ export class JobRunner implements Background {
     const deps = this.deps();
     const { db, logger, clock } = deps;
     const now = clock.now();
+    this.reclaimFromDeadProcesses(deps);
     // Another process on this database (a second server, a CLI run) may hold the job.
-    if (!acquireJobLock(db, name, PROCESS_OWNER, toDbTime(now), toDbTime(addSeconds(now, LEASE_SECONDS)))) {
+    if (!acquireJobLock(db, name, this.owner, toDbTime(now), toDbTime(addSeconds(now, LEASE_SECONDS)))) {
       logger.info({ job: name }, 'job skipped: running in another process');
       return { name, counts: {}, ms: 0, status: 'skipped', skipped: 'running-elsewhere' };
     }
-    const runId = startJobRun(db, name, PROCESS_OWNER, toDbTime(now));
+    const runId = startJobRun(db, name, this.owner, toDbTime(now));
     const started = performance.now();
     const promise = job(deps, this.context(name, deps))
       .then((counts) => {
@@ -82,12 +90,21 @@ export class JobRunner implements Background {
         throw err;
       })
       .finally(() => {
-        releaseJobLock(db, name, PROCESS_OWNER);
+        releaseJobLock(db, name, this.owner);
         this.running.delete(name);
         if (this.rerun.delete(name) && !this.stopping) this.kick(name as BackgroundTask);
       });
     this.running.set(name, promise);
     return promise;
+  }
+
+  /** A failure to look must not stop the job itself: the leases then simply run out as before. */
+  private reclaimFromDeadProcesses(deps: Deps): void {
+    try {
+      this.presence?.reclaim();
+    } catch (err) {
+      deps.logger.warn({ err }, 'could not check for work left by stopped processes');
+    }
   }
 
   kick(task: BackgroundTask): void {

@@ -30,7 +30,13 @@ export function errorPages(views: Views, logger: Logger): Middleware {
     if (error === undefined) return;
     const appError = toAppError(error);
     const requestId = ctx.state.requestId as string | undefined;
-    if (appError.status >= 500) logger.error({ err: error, id: requestId, error: appError.id }, 'request failed');
+    if (appError.id === 'storage.full') {
+      logger.error(
+        { err: error, id: requestId, error: appError.id },
+        'request failed: storage is full (disk or database size limit); nothing was saved. Free space in DATA_DIR; the portal recovers by itself',
+      );
+      ctx.set('Retry-After', '300');
+    } else if (appError.status >= 500) logger.error({ err: error, id: requestId, error: appError.id }, 'request failed');
     else logger.warn({ id: requestId, error: appError.id, reason: appError.detail }, 'request refused');
     ctx.state.logFields = { ...(ctx.state.logFields as object | undefined), error: appError.id };
     ctx.status = appError.status;
@@ -53,5 +59,12 @@ function toAppError(error: unknown): AppError {
     const id = STATUS_IDS[status] ?? 'request.bad_form';
     return new AppError(id, (error as Error).message);
   }
+  if (isStorageFull(error)) return new AppError('storage.full', (error as Error).message);
   return new AppError('internal', (error as Error)?.message ?? String(error));
+}
+
+/** SQLite's "database or disk is full", and the file system's "no space" or "quota exceeded". */
+export function isStorageFull(error: unknown): boolean {
+  const code = (error as { code?: unknown } | undefined)?.code;
+  return code === 'SQLITE_FULL' || code === 'ENOSPC' || code === 'EDQUOT';
 }

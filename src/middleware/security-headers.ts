@@ -29,7 +29,17 @@ export function securityHeaders(options: { https: boolean }): Middleware {
     crossOriginEmbedderPolicy: false,
   }) as unknown as Middleware;
   return async function setSecurityHeaders(ctx, next) {
+    // Set before the route runs, so error pages on these paths carry it too.
+    if (isLearnerCredentialPath(ctx.path)) ctx.set('Cache-Control', 'no-store');
     await middleware(ctx, next);
     ctx.set('Permissions-Policy', 'camera=(), microphone=(), geolocation=(), payment=()');
   };
+}
+
+/**
+ * Paths whose URL is (or carries, or mints) a learner's credential token: no browser or proxy
+ * cache may keep them, whatever the route remembers to set.
+ */
+export function isLearnerCredentialPath(path: string): boolean {
+  return path === '/enrol' || path.startsWith('/enrol/') || path.startsWith('/billing/') || path.startsWith('/i/');
 }

@@ -19,7 +19,7 @@ export interface CliResult {
 export function runCli(
   args: string[],
   env: Record<string, string | undefined>,
-  options: { input?: string; cwd?: string; prefix?: string[] } = {},
+  options: { input?: string; cwd?: string; prefix?: string[]; uid?: number; timeoutMs?: number } = {},
 ): Promise<CliResult> {
   assertBuilt();
   return new Promise((resolve, reject) => {
@@ -28,6 +28,10 @@ export function runCli(
     const child = spawn(argv[0]!, argv.slice(1), {
       env: cleanEnv(env),
       cwd: options.cwd ?? PROJECT_ROOT,
+      // Another user (root writes anywhere, so a read-only folder needs an unprivileged process).
+      ...(options.uid !== undefined ? { uid: options.uid, gid: options.uid } : {}),
+      // A command that should exit but hangs is killed, and shows as code null.
+      ...(options.timeoutMs !== undefined ? { timeout: options.timeoutMs, killSignal: 'SIGKILL' as const } : {}),
     });
     let stdout = '';
     let stderr = '';

@@ -2,6 +2,7 @@ import { expect } from 'vitest';
 import { COMMAND_LINE_ACTOR } from '../../src/commands/actors.js';
 import { createStaff } from '../../src/commands/staff.js';
 import type { Role } from '../../src/db/staff.js';
+import { runCli } from './cli.js';
 import type { TestPortal } from './portal.js';
 
 export const ADMIN = { email: 'admin@example.edu', password: 'correct horse battery staple' };
@@ -29,7 +30,7 @@ export function cookieHeader(response: Response): string {
 }
 
 /** Signs in through the real login form, as a browser would (same-origin POST with the form token). */
-export async function signIn(t: TestPortal, email = ADMIN.email, password = ADMIN.password): Promise<StaffBrowser> {
+export async function signIn(t: Pick<TestPortal, 'get' | 'post' | 'url'>, email = ADMIN.email, password = ADMIN.password): Promise<StaffBrowser> {
   const loginPage = await t.get('/admin/login');
   const loginCookie = cookieHeader(loginPage);
   const token = hiddenField(await loginPage.text(), '_csrf');
@@ -53,4 +54,15 @@ export async function signIn(t: TestPortal, email = ADMIN.email, password = ADMI
 
 export async function addStaff(t: TestPortal, email: string, role: Role, password = 'a long enough password'): Promise<void> {
   await createStaff(t.portal.deps, COMMAND_LINE_ACTOR, { email, role, password });
+}
+
+/** Adds a staff account with the command line, as an administrator would (works next to a running server). */
+export async function addStaffViaCli(
+  env: Record<string, string | undefined>,
+  email: string,
+  role: Role = 'finance',
+  password = 'a long enough password',
+): Promise<void> {
+  const result = await runCli(['user', 'add', email, '--role', role, '--password-stdin'], env, { input: `${password}\n` });
+  expect(result.code, result.stderr).toBe(0);
 }

@@ -318,3 +318,48 @@ describe('the audit log', () => {
     expect(page).toMatch(/staff\.disabled Staff account leaver@example\.edu disabled/);
   });
 });
+
+describe('throttling under concurrency', () => {
+  test('40 sign-ins at once for one account verify at most 5 wrong passwords, and the right one that follows is refused', async () => {
+    const own = await startTestPortal({ env: { ADMIN_EMAIL: ADMIN.email, ADMIN_PASSWORD: ADMIN.password } });
+    try {
+      const forms: { cookie: string; token: string }[] = [];
+      for (let i = 0; i < 40; i++) {
+        const page = await own.get('/admin/login');
+        forms.push({ cookie: cookieHeader(page), token: hiddenField(await page.text(), '_csrf') });
+      }
+      const responses = await Promise.all(
+        forms.map((form, i) =>
+          own.post(
+            '/admin/login',
+            { email: ADMIN.email, password: i === 39 ? ADMIN.password : `wrong password ${i}`, _csrf: form.token },
+            { headers: { cookie: form.cookie, origin: own.url } },
+          ),
+        ),
+      );
+      const verifiedWrong = own.logs.filter((l) => l.msg === 'sign-in failed').length;
+      expect(verifiedWrong).toBeLessThanOrEqual(5);
+      expect(responses.filter((r) => r.status === 303)).toHaveLength(0);
+      expect(responses[39]!.status).toBe(429);
+    } finally {
+      await own.close();
+    }
+  });
+
+  test('the current password on the change-password form is throttled like sign-in', async () => {
+    const own = await startTestPortal({ env: { ADMIN_EMAIL: ADMIN.email, ADMIN_PASSWORD: ADMIN.password } });
+    try {
+      const session = await signIn(own);
+      const attempt = (current: string) => session.post('/admin/account/password', { current, password: 'a new password 123', confirm: 'a new password 123' });
+      const wrong = await Promise.all(Array.from({ length: 12 }, (_, i) => attempt(`guess number ${i}`)));
+      expect(wrong.filter((r) => r.status === 422).length).toBeLessThanOrEqual(5);
+      const right = await attempt(ADMIN.password);
+      expect(right.status).toBe(429);
+      expect(pageText(await right.text())).toMatch(/Too many wrong passwords .* Try again after/);
+      own.clock.advance(15 * 60_000 + 1000);
+      expect((await attempt(ADMIN.password)).status).toBe(303);
+    } finally {
+      await own.close();
+    }
+  });
+});

@@ -7,6 +7,7 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { pdfText } from '../helpers/pdf.js';
 import { locationPath, pageText, SANDBOX_ENV, startTestPortal, tempDir, type TestPortal } from '../helpers/portal.js';
+import { httpClient } from '../helpers/server-process.js';
 import { hiddenField, signIn } from '../helpers/staff.js';
 
 let t: TestPortal;
@@ -130,6 +131,42 @@ describe('production mode', () => {
       expect(line?.level).toBe(50);
     } finally {
       await sandbox.close();
+    }
+  });
+});
+
+describe('the sandbox opened at another loopback name', () => {
+  test('pages opened at 127.0.0.1 go to the PUBLIC_URL host first, so Join now and staff sign-in work', async () => {
+    // Listen first to learn the port, then say PUBLIC_URL is localhost on that port.
+    const probe = await startTestPortal({ env: { ...SANDBOX_ENV } });
+    const port = probe.port;
+    await probe.close();
+    const other = await startTestPortal({ env: { ...SANDBOX_ENV, PUBLIC_URL: `http://localhost:${port}` }, port });
+    try {
+      expect(other.port).toBe(port);
+      for (const pathname of ['/sandbox', '/admin/login?next=%2Fadmin', `/billing/${'x'.repeat(43)}`]) {
+        const response = await other.get(pathname);
+        expect(response.status, pathname).toBe(302);
+        expect(response.headers.get('location'), pathname).toBe(`http://localhost:${port}${pathname}`);
+      }
+      expect((await other.get('/healthz')).status).toBe(200);
+      // At the canonical name the sign-in form is accepted.
+      const canonical = httpClient(`http://localhost:${port}`);
+      const line = other.logs.find((l) => typeof l.msg === 'string' && l.msg.startsWith('staff account created'));
+      const password = String(line?.msg).match(/with password (\S+) \(shown once\)/)![1]!;
+      const staff = await signIn(canonical, 'admin@example.com', password);
+      expect((await staff.get('/admin')).status).toBe(200);
+    } finally {
+      await other.close();
+    }
+  });
+
+  test('in production nothing is redirected (the reverse proxy owns host names)', async () => {
+    const production = await startTestPortal({ env: { PUBLIC_URL: 'http://localhost:1' } });
+    try {
+      expect((await production.get('/admin/login')).status).toBe(200);
+    } finally {
+      await production.close();
     }
   });
 });

@@ -1,7 +1,7 @@
 import type Router from '@koa/router';
 import type { Context } from 'koa';
 import { staffActor } from '../../commands/actors.js';
-import { setStaffPassword, signIn, signOut, StaffError, verifyPassword } from '../../commands/staff.js';
+import { checkCurrentPassword, setStaffPassword, signIn, signOut, StaffError } from '../../commands/staff.js';
 import type { Deps } from '../../deps.js';
 import { AppError } from '../../errors.js';
 import { cookieOptions, sameOriginProblem, sessionCookieName } from '../../middleware/staff-auth.js';
@@ -81,7 +81,13 @@ export function registerAccountRoutes(router: Router, deps: Deps): void {
     const password = typeof body.password === 'string' ? body.password : '';
     const confirm = typeof body.confirm === 'string' ? body.confirm : '';
     let error: string | undefined;
-    if (!(await verifyPassword(session.staff.passwordHash, current))) error = 'Your current password is not right.';
+    const check = await checkCurrentPassword(deps, session.staff, current, ctx.ip);
+    if (!check.ok && check.reason === 'locked') {
+      ctx.status = 429;
+      error = `Too many wrong passwords for this account or network. Try again after ${formatDateTime(check.retryAt, config.timeZone)}.`;
+      return render(ctx, 'admin/account.njk', { title: 'Your account', error, section: 'account' });
+    }
+    if (!check.ok) error = 'Your current password is not right.';
     else if (password !== confirm) error = 'The two new passwords are not the same.';
     else {
       try {

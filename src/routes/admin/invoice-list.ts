@@ -19,6 +19,8 @@ import { countHeldPastExpiry } from '../../db/invoices.js';
 import { amountDueMinor, STATUS_LABELS, type Invoice } from '../../domain/invoice.js';
 import { isOverdue } from '../../domain/invoice-lifecycle.js';
 import { minorToDecimalString } from '../../domain/money.js';
+import { parseCalendarDate } from '../../domain/calendar-date.js';
+import { AppError } from '../../errors.js';
 import type { Deps } from '../../deps.js';
 import { render } from '../render.js';
 
@@ -29,8 +31,11 @@ type ListParams = Omit<InvoiceListQuery, 'limit' | 'today'>;
 function parseListParams(query: Record<string, unknown>): ListParams {
   const text = (name: string, max = 200) => (typeof query[name] === 'string' && query[name] !== '' ? (query[name] as string).slice(0, max) : undefined);
   const date = (name: string) => {
-    const v = text(name, 10);
-    return v && /^\d{4}-\d{2}-\d{2}$/.test(v) ? v : undefined;
+    const v = text(name, 20);
+    if (v === undefined) return undefined;
+    const parsed = parseCalendarDate(v);
+    if (!parsed) throw new AppError('admin.bad_date', `${name}=${v}`);
+    return parsed;
   };
   const tab = TABS.includes(query.tab as Tab) ? (query.tab as Tab) : 'awaiting';
   const sort = Object.hasOwn(SORTS, query.sort as string) ? (query.sort as Sort) : tab === 'overdue' || tab === 'awaiting' ? 'due' : 'issued';

@@ -6,6 +6,7 @@ import { staffActor } from '../../commands/actors.js';
 import { recordPayment } from '../../commands/payments.js';
 import { amountDueMinor, type Invoice } from '../../domain/invoice.js';
 import { minorToDecimalString, parseDecimalAmount } from '../../domain/money.js';
+import { parseCalendarDate } from '../../domain/calendar-date.js';
 import type { Deps } from '../../deps.js';
 import { AppError } from '../../errors.js';
 import { render } from '../render.js';
@@ -61,8 +62,7 @@ export function registerPaymentRoutes(router: Router, deps: Deps): void {
     const amount = parseDecimalAmount(values.amount, invoice.currency);
     if (!amount.ok || amount.minor <= 0)
       errors.amount = `Enter the amount received in ${invoice.currency}, e.g. ${minorToDecimalString(amountDueMinor(invoice) || invoice.totalMinor, invoice.currency)}.`;
-    if (!/^\d{4}-\d{2}-\d{2}$/.test(values.receivedOn) || Number.isNaN(Date.parse(values.receivedOn)))
-      errors.receivedOn = 'Enter the date the transfer arrived.';
+    if (!parseCalendarDate(values.receivedOn)) errors.receivedOn = 'Enter the date the transfer arrived.';
     else if (values.receivedOn > today()) errors.receivedOn = 'The date received cannot be in the future.';
     if (!/^[A-Za-z0-9_-]{16,100}$/.test(values.idempotencyKey) || !/^\d+$/.test(values.expectedPaid))
       throw new AppError('request.bad_form', 'payment form without its hidden fields');
