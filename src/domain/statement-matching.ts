@@ -160,12 +160,13 @@ function scanPlainGroups(groups: string[], from: number, covered: boolean[], wri
       if (digits.length >= REFERENCE_LENGTH) break;
     }
     if (!isAsciiDigitsStartingNonZero(digits)) continue;
+    const shown = () => groups.slice(start, Math.min(end, groups.length - 1) + 1).join(' ');
     if (digits.length === REFERENCE_LENGTH) {
       for (let i = start; i <= end; i++) covered[i] = true;
       if (isValidPaymentReference(digits)) out.references.push({ plain: digits, creditor: false, written, source });
-      else out.hints.push({ digits, why: 'check', written, source });
+      else out.hints.push({ digits, why: 'check', written: shown(), source });
     } else if (endsText && digits.length >= BODY_LENGTH && digits.length < REFERENCE_LENGTH) {
-      out.hints.push({ digits, why: 'cut', written, source });
+      out.hints.push({ digits, why: 'cut', written: shown(), source });
     }
   }
 }
@@ -236,6 +237,17 @@ function numberPattern(prefix: string): RegExp | null {
   return pattern;
 }
 
+/** 'INV 1234 5678 978' is a reference after the word INV, not invoice 1234. */
+function startsWithReference(text: string): boolean {
+  const run = /^\d+(?:[\s\-./_]+\d+)*/.exec(text)?.[0] ?? '';
+  let digits = '';
+  for (const group of run.split(GROUP_SEPARATORS)) {
+    digits += group;
+    if (digits.length >= REFERENCE_LENGTH) break;
+  }
+  return digits.length === REFERENCE_LENGTH && isValidPaymentReference(digits);
+}
+
 function scanText(text: string, source: Source, prefix: string, out: Findings): void {
   if (text === '') return;
   const scanned = scanForm(text);
@@ -244,7 +256,8 @@ function scanText(text: string, source: Source, prefix: string, out: Findings): 
   if (pattern !== null) {
     for (const match of scanned.matchAll(pattern)) {
       const seq = Number(match[1]);
-      if (seq > 0) out.numbers.push({ seq, written: match[0], source });
+      const digitsAt = match.index + match[0].length - (match[1] ?? '').length;
+      if (seq > 0 && !startsWithReference(scanned.slice(digitsAt))) out.numbers.push({ seq, written: match[0], source });
     }
   }
   const end = scanned.trimEnd().length;
