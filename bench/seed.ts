@@ -56,12 +56,12 @@ export function random(seed: number): () => number {
   };
 }
 
-type Rand = () => number;
+export type Rand = () => number;
 const pick = <T>(rand: Rand, list: readonly T[]): T => list[Math.floor(rand() * list.length)]!;
 
 // ---- people ---------------------------------------------------------------------------------
 
-interface Person {
+export interface Person {
   name: string;
   handle: string;
 }
@@ -299,7 +299,7 @@ function ascii(text: string): string {
     .toLowerCase();
 }
 
-function person(rand: Rand): Person {
+export function person(rand: Rand): Person {
   const r = rand();
   if (r < 0.5) {
     const first = pick(rand, LATIN_FIRST);
@@ -389,7 +389,7 @@ const ORG_NATIVE = [
   'Ministry of Health',
 ];
 
-function organisations(rand: Rand): string[] {
+export function organisations(rand: Rand): string[] {
   const out = [...ORG_NATIVE];
   for (let i = 0; i < 490; i++) out.push(`${pick(rand, ORG_WORDS)} ${pick(rand, ORG_WORDS)} ${pick(rand, ORG_KINDS)}`);
   return out;

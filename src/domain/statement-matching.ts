@@ -148,21 +148,25 @@ function isAsciiDigitsStartingNonZero(digits: string): boolean {
  * Plain references in a run: any consecutive groups with exactly 11 digits together, so
  * '1234 5678 978', '123-456-789-78' and '12345678978' all count, and a reference next to other
  * numbers ('Tel 0412 345 678 ref 1234 5678 978') is still found. A reference glued to other
- * digits without a separator cannot be told apart and is not found.
+ * digits without a separator cannot be told apart and is not found. Groups that make up 11 digits
+ * starting with 1-9 (valid or not) are marked in `covered`: they belong to a reference.
  */
-function scanPlainGroups(groups: string[], written: string, endsText: boolean, source: Source, out: Findings): void {
-  for (let start = 0; start < groups.length; start++) {
+function scanPlainGroups(groups: string[], from: number, covered: boolean[], written: string, endsText: boolean, source: Source, out: Findings): void {
+  for (let start = from; start < groups.length; start++) {
     let digits = '';
-    for (let end = start; end < groups.length; end++) {
+    let end = start;
+    for (; end < groups.length; end++) {
       digits += groups[end];
       if (digits.length >= REFERENCE_LENGTH) break;
     }
     if (!isAsciiDigitsStartingNonZero(digits)) continue;
+    const shown = () => groups.slice(start, Math.min(end, groups.length - 1) + 1).join(' ');
     if (digits.length === REFERENCE_LENGTH) {
+      for (let i = start; i <= end; i++) covered[i] = true;
       if (isValidPaymentReference(digits)) out.references.push({ plain: digits, creditor: false, written, source });
-      else out.hints.push({ digits, why: 'check', written, source });
+      else out.hints.push({ digits, why: 'check', written: shown(), source });
     } else if (endsText && digits.length >= BODY_LENGTH && digits.length < REFERENCE_LENGTH) {
-      out.hints.push({ digits, why: 'cut', written, source });
+      out.hints.push({ digits, why: 'cut', written: shown(), source });
     }
   }
 }
@@ -170,14 +174,19 @@ function scanPlainGroups(groups: string[], written: string, endsText: boolean, s
 function scanRun(run: string, endsText: boolean, source: Source, out: Findings): void {
   const afterRf = run.startsWith('RF');
   const groups = (afterRf ? run.slice(2).replace(/^[\s\-./_]+/, '') : run).split(GROUP_SEPARATORS);
-  // A zero-padded invoice number without its prefix ('000042'): see findInvoiceNumbers.
-  for (const group of groups) {
-    if (group.length === PADDED_SEQ_LENGTH && group.charCodeAt(0) === 48) {
-      const seq = Number(group);
-      if (seq > 0) out.numbers.push({ seq, written: group, source });
-    }
-  }
-  if (!afterRf) return scanPlainGroups(groups, run, endsText, source, out);
+  const covered = new Array<boolean>(groups.length).fill(false);
+  scanReferenceGroups(groups, afterRf, covered, run, endsText, source, out);
+  // A zero-padded invoice number without its prefix ('000042', see numberPattern), unless its
+  // digits are part of a reference (a reference split over two parts can show '…031902').
+  groups.forEach((group, i) => {
+    if (covered[i] || group.length !== PADDED_SEQ_LENGTH || group.charCodeAt(0) !== 48) return;
+    const seq = Number(group);
+    if (seq > 0) out.numbers.push({ seq, written: group, source });
+  });
+}
+
+function scanReferenceGroups(groups: string[], afterRf: boolean, covered: boolean[], run: string, endsText: boolean, source: Source, out: Findings): void {
+  if (!afterRf) return scanPlainGroups(groups, 0, covered, run, endsText, source, out);
 
   // RF form: 'RF' + 2 check digits + our 11 digits, ending where a group ends ('RF74 1234 5678 978',
   // 'RF7412345678978'). Both checks must pass: a wrong RF check rejects the digits inside too.
@@ -189,11 +198,12 @@ function scanRun(run: string, endsText: boolean, source: Source, out: Findings):
     const creditor = `RF${compact.slice(0, 2 + REFERENCE_LENGTH)}`;
     const plain = creditor.slice(4);
     if (isValidCreditorReference(creditor) && isValidPaymentReference(plain)) out.references.push({ plain, creditor: true, written: run, source });
-    scanPlainGroups(groups.slice(groupsUsed), run, endsText, source, out);
+    covered.fill(true, 0, groupsUsed);
+    scanPlainGroups(groups, groupsUsed, covered, run, endsText, source, out);
     return;
   }
   const before = out.references.length;
-  scanPlainGroups(groups, run, endsText, source, out);
+  scanPlainGroups(groups, 0, covered, run, endsText, source, out);
   // 'RF74 1234 5678 9' at the end of the text: the bank cut it inside the reference.
   if (out.references.length === before && endsText && compact.length >= 2 + BODY_LENGTH && compact.length < 2 + REFERENCE_LENGTH) {
     out.hints.push({ digits: compact.slice(2), why: 'cut', written: run, source });
@@ -227,6 +237,17 @@ function numberPattern(prefix: string): RegExp | null {
   return pattern;
 }
 
+/** 'INV 1234 5678 978' is a reference after the word INV, not invoice 1234. */
+function startsWithReference(text: string): boolean {
+  const run = /^\d+(?:[\s\-./_]+\d+)*/.exec(text)?.[0] ?? '';
+  let digits = '';
+  for (const group of run.split(GROUP_SEPARATORS)) {
+    digits += group;
+    if (digits.length >= REFERENCE_LENGTH) break;
+  }
+  return digits.length === REFERENCE_LENGTH && isValidPaymentReference(digits);
+}
+
 function scanText(text: string, source: Source, prefix: string, out: Findings): void {
   if (text === '') return;
   const scanned = scanForm(text);
@@ -235,7 +256,8 @@ function scanText(text: string, source: Source, prefix: string, out: Findings): 
   if (pattern !== null) {
     for (const match of scanned.matchAll(pattern)) {
       const seq = Number(match[1]);
-      if (seq > 0) out.numbers.push({ seq, written: match[0], source });
+      const digitsAt = match.index + match[0].length - (match[1] ?? '').length;
+      if (seq > 0 && !startsWithReference(scanned.slice(digitsAt))) out.numbers.push({ seq, written: match[0], source });
     }
   }
   const end = scanned.trimEnd().length;
@@ -341,8 +363,9 @@ export function nameTokens(name: string): string[] {
 
 /**
  * Token overlap as the Dice coefficient: 2 x shared tokens / (tokens of one + tokens of the
- * other), 0..1. 'ZHANG WEI' ~ 'Wei Zhang' is 1, 'SMITH' ~ 'John Smith' 0.67, 'J SMITH' ~
- * 'John Smith' 0.5. Simple and script-agnostic; a suggestion needs at least NAME_THRESHOLD.
+ * other), 0..1. Simple and script-agnostic. 'ZHANG WEI' ~ 'Wei Zhang' is 1, 'SMITH' ~ 'John
+ * Smith' 0.67, 'OLIVER JENKINS' ~ 'Oliver Smith' 0.5. A name counts from NAME_THRESHOLD (0.6):
+ * both words of a two-word name must agree, one word is enough only against one or two.
  */
 function nameSimilarity(a: readonly string[], b: readonly string[]): number {
   if (a.length === 0 || b.length === 0) return 0;
@@ -351,16 +374,16 @@ function nameSimilarity(a: readonly string[], b: readonly string[]): number {
   return (2 * shared) / (a.length + b.length);
 }
 
-const NAME_THRESHOLD = 0.5;
+const NAME_THRESHOLD = 0.6;
 
 // ---------------------------------------------------------------------------------------------
 // The index
 // ---------------------------------------------------------------------------------------------
 
-interface Entry {
-  invoice: OpenInvoice;
-  nameTokens: string[];
-  organisationTokens: string[];
+/** An organisation as payers write it: its tokens sorted, so word order and legal form do not matter. */
+interface Organisation {
+  tokens: string[];
+  key: string;
 }
 
 export interface MatchIndex {
@@ -370,57 +393,113 @@ export interface MatchIndex {
   readonly byReference: ReadonlyMap<string, OpenInvoice>;
   /** Open invoices by invoice sequence (the digits of the number). */
   readonly bySeq: ReadonlyMap<number, OpenInvoice>;
-  /** Open invoices by `currency:balance`. */
-  readonly byAmount: ReadonlyMap<string, readonly OpenInvoice[]>;
-  /** @internal entries by name/organisation token, and an organisation's invoices by `currency|tokens`. */
-  readonly entries: readonly Entry[];
-  readonly byToken: ReadonlyMap<string, readonly number[]>;
-  readonly byOrganisation: ReadonlyMap<string, readonly number[]>;
+  /** Open invoices by currency, then balance due. */
+  readonly byAmount: ReadonlyMap<string, ReadonlyMap<number, readonly OpenInvoice[]>>;
+  /** The invoices as given, their learners' name tokens (same positions), and positions by name token. */
+  readonly invoices: readonly OpenInvoice[];
+  readonly learnerTokens: readonly (readonly string[])[];
+  readonly byNameToken: ReadonlyMap<string, readonly number[]>;
+  /** Distinct organisations, their positions by token, and their invoices by `currency|key`, most recent first. */
+  readonly organisations: readonly Organisation[];
+  readonly organisationTokens: readonly (readonly string[])[];
+  readonly byOrganisationToken: ReadonlyMap<string, readonly number[]>;
+  readonly byOrganisation: ReadonlyMap<string, readonly OpenInvoice[]>;
+  /** Shared-token counts while one line is matched (matching is synchronous), zeroed after use. */
+  readonly entryCounts: Uint8Array;
+  readonly organisationCounts: Uint8Array;
 }
 
-const amountKey = (currency: string, minor: number) => `${currency}:${minor}`;
-const organisationKey = (currency: string, tokens: readonly string[]) => `${currency}|${[...tokens].sort().join(' ')}`;
+const organisationKey = (currency: string, key: string) => `${currency}|${key}`;
 
 /** The sequence of an invoice number: what follows the prefix, or else its trailing digits. */
 function sequenceOf(number: string, prefix: string): number | null {
   const digits = number.startsWith(prefix) ? number.slice(prefix.length) : (/(\d+)$/.exec(number)?.[1] ?? '');
-  if (!/^\d{1,15}$/.test(digits)) return null;
-  const seq = Number(digits);
+  if (digits.length === 0 || digits.length > 15) return null;
+  let seq = 0;
+  for (let i = 0; i < digits.length; i++) {
+    const digit = digits.charCodeAt(i) - 48;
+    if (digit < 0 || digit > 9) return null;
+    seq = seq * 10 + digit;
+  }
   return seq > 0 ? seq : null;
 }
+
+function pushTo<K>(map: Map<K, number[]>, key: K, at: number): void {
+  const list = map.get(key);
+  if (list === undefined) map.set(key, [at]);
+  else if (list[list.length - 1] !== at) list.push(at);
+}
+
+const newestFirst = (a: OpenInvoice, b: OpenInvoice) => (a.issueDate < b.issueDate ? 1 : a.issueDate > b.issueDate ? -1 : b.id - a.id);
 
 export function buildMatchIndex(invoices: readonly OpenInvoice[], options: { invoicePrefix: string }): MatchIndex {
   const byReference = new Map<string, OpenInvoice>();
   const bySeq = new Map<number, OpenInvoice>();
-  const byAmount = new Map<string, OpenInvoice[]>();
-  const byToken = new Map<string, number[]>();
-  const byOrganisation = new Map<string, number[]>();
-  const entries: Entry[] = [];
-  const push = <K>(map: Map<K, number[]>, key: K, at: number) => {
-    const list = map.get(key);
-    if (list === undefined) map.set(key, [at]);
-    else if (list[list.length - 1] !== at) list.push(at);
-  };
+  const byAmount = new Map<string, Map<number, OpenInvoice[]>>();
+  const byNameToken = new Map<string, number[]>();
+  const learnerTokens: string[][] = [];
+  const organisations: Organisation[] = [];
+  const organisationByText = new Map<string, Organisation | null>();
+  const organisationByKey = new Map<string, number>();
+  const byOrganisationToken = new Map<string, number[]>();
+  const byOrganisation = new Map<string, OpenInvoice[]>();
+  // Names repeat: tokenise each distinct text once (the arrays are shared and never changed).
+  const tokenised = new Map<string, string[]>();
   for (const invoice of invoices) {
-    const at = entries.length;
-    const entry: Entry = {
-      invoice,
-      nameTokens: nameTokens(invoice.buyerName),
-      organisationTokens: invoice.buyerOrganisation ? nameTokens(invoice.buyerOrganisation) : [],
-    };
-    entries.push(entry);
     byReference.set(invoice.paymentReference, invoice);
     const seq = sequenceOf(invoice.number, options.invoicePrefix);
     if (seq !== null) bySeq.set(seq, invoice);
-    const key = amountKey(invoice.currency, invoice.balanceMinor);
-    const sameAmount = byAmount.get(key);
-    if (sameAmount === undefined) byAmount.set(key, [invoice]);
+    let inCurrency = byAmount.get(invoice.currency);
+    if (inCurrency === undefined) byAmount.set(invoice.currency, (inCurrency = new Map()));
+    const sameAmount = inCurrency.get(invoice.balanceMinor);
+    if (sameAmount === undefined) inCurrency.set(invoice.balanceMinor, [invoice]);
     else sameAmount.push(invoice);
-    for (const token of entry.nameTokens) push(byToken, token, at);
-    for (const token of entry.organisationTokens) push(byToken, token, at);
-    if (entry.organisationTokens.length > 0) push(byOrganisation, organisationKey(invoice.currency, entry.organisationTokens), at);
+
+    let tokens = tokenised.get(invoice.buyerName);
+    if (tokens === undefined) tokenised.set(invoice.buyerName, (tokens = nameTokens(invoice.buyerName)));
+    const at = learnerTokens.length;
+    learnerTokens.push(tokens);
+    for (const token of tokens) pushTo(byNameToken, token, at);
+
+    if (!invoice.buyerOrganisation) continue;
+    let organisation = organisationByText.get(invoice.buyerOrganisation);
+    if (organisation === undefined) {
+      const orgTokens = nameTokens(invoice.buyerOrganisation);
+      const key = [...orgTokens].sort().join(' ');
+      const known = organisationByKey.get(key);
+      if (orgTokens.length === 0) organisation = null;
+      else if (known !== undefined) organisation = organisations[known]!;
+      else {
+        organisation = { tokens: orgTokens, key };
+        organisationByKey.set(key, organisations.length);
+        for (const token of orgTokens) pushTo(byOrganisationToken, token, organisations.length);
+        organisations.push(organisation);
+      }
+      organisationByText.set(invoice.buyerOrganisation, organisation);
+    }
+    if (organisation === null) continue;
+    const key = organisationKey(invoice.currency, organisation.key);
+    const members = byOrganisation.get(key);
+    if (members === undefined) byOrganisation.set(key, [invoice]);
+    else members.push(invoice);
   }
-  return { invoicePrefix: options.invoicePrefix, size: entries.length, byReference, bySeq, byAmount, entries, byToken, byOrganisation };
+  for (const members of byOrganisation.values()) members.sort(newestFirst);
+  return {
+    invoicePrefix: options.invoicePrefix,
+    size: invoices.length,
+    byReference,
+    bySeq,
+    byAmount,
+    invoices,
+    learnerTokens,
+    byNameToken,
+    organisations,
+    organisationTokens: organisations.map((organisation) => organisation.tokens),
+    byOrganisationToken,
+    byOrganisation,
+    entryCounts: new Uint8Array(invoices.length),
+    organisationCounts: new Uint8Array(organisations.length),
+  };
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -565,7 +644,7 @@ function matchSeveral(line: MatchableLine, named: Named[], tolerance: PaymentTol
   const suggestions: Suggestion[] = [];
   const window = toleranceMinor(tolerance, line.currency, line.amountMinor);
   const items = named.map((n) => ({ id: n.invoice.id, value: n.invoice.balanceMinor }));
-  for (const subset of subsetsAddingUp(items, line.amountMinor - window, line.amountMinor + window, 1, 3)) {
+  for (const subset of subsetsAddingUp(items, line.amountMinor - window, line.amountMinor + window, 1, 3, SUBSET_NODE_LIMIT)) {
     const sum = subset.reduce((a, id) => a + (named.find((n) => n.invoice.id === id)?.invoice.balanceMinor ?? 0), 0);
     const what = subset.length === 1 ? 'One of the invoices named has a balance due of' : `${subset.length} of the invoices named add up to`;
     suggestions.push({ invoiceIds: subset, score: 0.85, reasons: [...evidence, `${what} ${money(sum, line.currency)}`] });
@@ -621,51 +700,97 @@ function subsetsAddingUp(
 /** Beyond this many open invoices of one amount, "same amount" alone says nothing. */
 const MAX_SAME_AMOUNT = 20;
 /** A name token found in more invoices than this (a common first name) does not select candidates. */
-const MAX_TOKEN_POSTINGS = 2_000;
-/** Subset sums look at an organisation's most recent invoices only, for at most this many organisations a line. */
+const MAX_TOKEN_POSTINGS = 10_000;
+/** Most invoices a line offers by name (best first), so a common surname costs a bounded amount. */
+const MAX_NAME_MATCHES = 50;
+/** Payer names are short; more words than this are ignored (and shared counts fit a byte). */
+const MAX_PAYER_TOKENS = 32;
+/**
+ * Subset sums look at the MAX_ORGANISATION_INVOICES most recent open invoices of at most
+ * MAX_ORGANISATIONS organisations like the payer, and stop after SUBSET_NODE_LIMIT steps each.
+ */
 const MAX_ORGANISATION_INVOICES = 30;
 const MAX_ORGANISATIONS = 3;
+const SUBSET_NODE_LIMIT = 20_000;
 const MAX_SUGGESTIONS = 10;
 
 interface NameMatch {
-  entry: Entry;
+  invoice: OpenInvoice;
   score: number;
   reason: string;
-  organisation: boolean;
 }
 
-function payerMatches(index: MatchIndex, line: MatchableLine): NameMatch[] {
-  if (!line.payerName) return [];
-  const payer = nameTokens(line.payerName);
-  const candidates = new Set<number>();
+interface OrganisationMatch {
+  members: readonly OpenInvoice[];
+  score: number;
+}
+
+/**
+ * Counts, through a token index, how many of the payer's tokens each candidate shares, and scores
+ * only those whose count can reach NAME_THRESHOLD (the Dice coefficient cannot exceed
+ * 2 x shared / (payer tokens + candidate tokens)). Tokens in more than `maxPostings` candidates
+ * (a frequent first name) say nothing alone and are skipped.
+ */
+function similarByTokens(
+  payer: readonly string[],
+  byToken: ReadonlyMap<string, readonly number[]>,
+  counts: Uint8Array,
+  tokensAt: readonly (readonly string[])[],
+  maxPostings: number,
+): { at: number; score: number }[] {
+  const touched: number[] = [];
   for (const token of payer) {
-    const postings = index.byToken.get(token);
-    if (postings !== undefined && postings.length <= MAX_TOKEN_POSTINGS) for (const at of postings) candidates.add(at);
+    const postings = byToken.get(token);
+    if (postings === undefined || postings.length > maxPostings) continue;
+    for (const at of postings) {
+      const count = counts[at] ?? 0;
+      if (count === 0) touched.push(at);
+      counts[at] = count + 1;
+    }
   }
-  const matches: NameMatch[] = [];
-  for (const at of candidates) {
-    const entry = index.entries[at]!;
-    const asLearner = nameSimilarity(payer, entry.nameTokens);
-    const asOrganisation = nameSimilarity(payer, entry.organisationTokens);
-    const best = Math.max(asLearner, asOrganisation);
-    if (best < NAME_THRESHOLD) continue;
-    const organisation = asOrganisation > asLearner;
-    const reason = organisation
-      ? `payer '${line.payerName}' ~ organisation '${entry.invoice.buyerOrganisation ?? ''}'`
-      : `payer '${line.payerName}' ~ learner '${entry.invoice.buyerName}'`;
-    matches.push({ entry, score: best, reason, organisation });
+  const found: { at: number; score: number }[] = [];
+  for (const at of touched) {
+    const shared = counts[at] ?? 0;
+    counts[at] = 0;
+    const tokens = tokensAt[at]!;
+    if ((2 * shared) / (payer.length + tokens.length) < NAME_THRESHOLD) continue;
+    const score = nameSimilarity(payer, tokens);
+    if (score >= NAME_THRESHOLD) found.push({ at, score });
   }
-  return matches;
+  return found;
+}
+
+/** Learners like the payer (best first, same amount first), and organisations like the payer in the line's currency. */
+function payerMatches(index: MatchIndex, line: MatchableLine): { learners: NameMatch[]; organisations: OrganisationMatch[] } {
+  const payer = line.payerName ? nameTokens(line.payerName).slice(0, MAX_PAYER_TOKENS) : [];
+  if (payer.length === 0) return { learners: [], organisations: [] };
+  const learners = similarByTokens(payer, index.byNameToken, index.entryCounts, index.learnerTokens, MAX_TOKEN_POSTINGS)
+    .map(({ at, score }) => ({ invoice: index.invoices[at]!, score }))
+    .filter(({ invoice }) => invoice.currency === line.currency);
+  const sameAmount = (invoice: OpenInvoice) => (invoice.balanceMinor === line.amountMinor ? 1 : 0);
+  learners.sort((a, b) => sameAmount(b.invoice) - sameAmount(a.invoice) || b.score - a.score || a.invoice.id - b.invoice.id);
+  // Organisations are few and distinct: every token counts, however common.
+  const organisations = similarByTokens(payer, index.byOrganisationToken, index.organisationCounts, index.organisationTokens, Infinity)
+    .map(({ at, score }) => ({ members: index.byOrganisation.get(organisationKey(line.currency, index.organisations[at]!.key)) ?? [], score }))
+    .filter((match) => match.members.length > 0)
+    .sort((a, b) => b.score - a.score)
+    .slice(0, MAX_ORGANISATIONS);
+  return {
+    learners: learners
+      .slice(0, MAX_NAME_MATCHES)
+      .map(({ invoice, score }) => ({ invoice, score, reason: `payer '${line.payerName}' ~ learner '${invoice.buyerName}'` })),
+    organisations,
+  };
 }
 
 function suggest(index: MatchIndex, line: MatchableLine, tolerance: PaymentTolerance, findings: Findings): LineMatch {
   const byKey = new Map<string, Suggestion>();
   const offer = (invoiceIds: number[], score: number, reasons: string[]) => {
     const key = invoiceIds.join(',');
+    const rounded = Math.round(score * 100) / 100;
     const existing = byKey.get(key);
-    if (existing === undefined) byKey.set(key, { invoiceIds, score: Math.round(score * 100) / 100, reasons });
-    else if (score > existing.score)
-      byKey.set(key, { invoiceIds, score: Math.round(score * 100) / 100, reasons: [...new Set([...reasons, ...existing.reasons])] });
+    if (existing === undefined) byKey.set(key, { invoiceIds, score: rounded, reasons });
+    else if (rounded > existing.score) byKey.set(key, { invoiceIds, score: rounded, reasons: [...new Set([...reasons, ...existing.reasons])] });
   };
 
   // A reference the bank cut short, or with wrong check digits: its first 9 digits give exactly
@@ -685,59 +810,60 @@ function suggest(index: MatchIndex, line: MatchableLine, tolerance: PaymentToler
     offer([invoice.id], 0.9, [what, 'same amount']);
   }
 
-  const names = payerMatches(index, line);
+  const { learners, organisations } = payerMatches(index, line);
+  const names: NameMatch[] = [...learners];
+  for (const organisation of organisations) {
+    for (const invoice of organisation.members.slice(0, MAX_NAME_MATCHES)) {
+      names.push({ invoice, score: organisation.score, reason: `payer '${line.payerName}' ~ organisation '${invoice.buyerOrganisation ?? ''}'` });
+    }
+  }
   const nameOf = new Map<number, NameMatch>();
-  for (const match of names) nameOf.set(match.entry.invoice.id, match);
+  for (const name of names) {
+    const known = nameOf.get(name.invoice.id);
+    if (known === undefined || name.score > known.score) nameOf.set(name.invoice.id, name);
+  }
 
-  const sameAmount = index.byAmount.get(amountKey(line.currency, line.amountMinor)) ?? [];
+  const sameAmount = index.byAmount.get(line.currency)?.get(line.amountMinor) ?? [];
   if (sameAmount.length <= MAX_SAME_AMOUNT) {
     for (const invoice of sameAmount) {
       const name = nameOf.get(invoice.id);
       offer([invoice.id], name ? 0.5 + 0.4 * name.score : 0.5, name ? ['same amount', name.reason] : ['same amount']);
     }
   }
-  for (const name of names) {
-    const invoice = name.entry.invoice;
-    if (invoice.currency !== line.currency) continue;
-    if (invoice.balanceMinor === line.amountMinor) offer([invoice.id], 0.5 + 0.4 * name.score, ['same amount', name.reason]);
-    else offer([invoice.id], 0.4 * name.score, [name.reason, `balance due ${money(invoice.balanceMinor, invoice.currency)}`]);
+  for (const { invoice, score, reason } of nameOf.values()) {
+    if (invoice.balanceMinor === line.amountMinor) offer([invoice.id], 0.5 + 0.4 * score, ['same amount', reason]);
+    else offer([invoice.id], 0.4 * score, [reason, `balance due ${money(invoice.balanceMinor, invoice.currency)}`]);
   }
 
-  // Employers paying for several learners at once: the payer's organisation's open invoices in
-  // this currency whose balances add up to the amount (within a transfer-sized tolerance).
-  const organisations = new Map<string, NameMatch>();
-  for (const name of names) {
-    if (!name.organisation || name.entry.invoice.currency !== line.currency) continue;
-    const key = organisationKey(line.currency, name.entry.organisationTokens);
-    const seen = organisations.get(key);
-    if (seen === undefined || name.score > seen.score) organisations.set(key, name);
-  }
+  // Employers paying for several learners at once: the open invoices (in this currency) of an
+  // organisation like the payer whose balances add up to the amount, within a transfer-sized
+  // tolerance. Only the organisation's most recent invoices are tried (an employer usually pays
+  // for the learners it just enrolled); sets involving older ones, or cut off by the node limit,
+  // are not suggested.
   const window = currencyInfo(line.currency) === undefined ? 0 : toleranceMinor(tolerance, line.currency, line.amountMinor);
-  const ranked = [...organisations.entries()].sort((a, b) => b[1].score - a[1].score).slice(0, MAX_ORGANISATIONS);
-  for (const [key, name] of ranked) {
-    const members = (index.byOrganisation.get(key) ?? []).map((at) => index.entries[at]!.invoice);
-    // The most recent invoices: an employer usually pays for the learners it just enrolled.
-    // Invoices beyond the bound, and sets the node limit cuts off, are not suggested.
-    const recent = [...members]
-      .sort((a, b) => (a.issueDate < b.issueDate ? 1 : a.issueDate > b.issueDate ? -1 : b.id - a.id))
-      .slice(0, MAX_ORGANISATION_INVOICES);
+  for (const { members, score } of organisations) {
+    const recent = members.slice(0, MAX_ORGANISATION_INVOICES);
     const items = recent.map((invoice) => ({ id: invoice.id, value: invoice.balanceMinor }));
-    for (const subset of subsetsAddingUp(items, line.amountMinor - window, line.amountMinor + window, 2, 3)) {
-      const sum = subset.reduce((total, id) => total + (recent.find((invoice) => invoice.id === id)?.balanceMinor ?? 0), 0);
-      const organisation = name.entry.invoice.buyerOrganisation ?? '';
-      const reasons = [`${subset.length} invoices of ${organisation} add up to ${money(sum, line.currency)}`, name.reason];
+    for (const subset of subsetsAddingUp(items, line.amountMinor - window, line.amountMinor + window, 2, 3, SUBSET_NODE_LIMIT)) {
+      const chosen = recent.filter((invoice) => subset.includes(invoice.id));
+      const sum = chosen.reduce((total, invoice) => total + invoice.balanceMinor, 0);
+      const organisation = chosen[0]?.buyerOrganisation ?? '';
+      const reasons = [
+        `${subset.length} invoices of ${organisation} add up to ${money(sum, line.currency)}`,
+        `payer '${line.payerName}' ~ organisation '${organisation}'`,
+      ];
       if (sum !== line.amountMinor)
         reasons.push(`${money(Math.abs(sum - line.amountMinor), line.currency)} ${sum > line.amountMinor ? 'more' : 'less'} than the transfer`);
       offer(
-        [...subset].sort((a, b) => a - b),
-        0.6 + 0.3 * name.score - (sum === line.amountMinor ? 0 : 0.05),
+        [...subset].sort((x, y) => x - y),
+        0.6 + 0.3 * score - (sum === line.amountMinor ? 0 : 0.05),
         reasons,
       );
     }
   }
 
   const suggestions = [...byKey.values()]
-    .sort((a, b) => b.score - a.score || a.invoiceIds.length - b.invoiceIds.length || (a.invoiceIds[0] ?? 0) - (b.invoiceIds[0] ?? 0))
+    .sort((x, y) => y.score - x.score || x.invoiceIds.length - y.invoiceIds.length || (x.invoiceIds[0] ?? 0) - (y.invoiceIds[0] ?? 0))
     .slice(0, MAX_SUGGESTIONS);
   if (suggestions.length > 0) return { kind: 'suggested', suggestions };
   const amount = money(line.amountMinor, line.currency);

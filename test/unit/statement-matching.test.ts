@@ -167,6 +167,11 @@ describe('matching by invoice number', () => {
     });
   });
 
+  it('does not read the first digits of a reference written after the prefix as an invoice number', () => {
+    const both = buildMatchIndex([invoice(42), invoice(1234)], { invoicePrefix: PREFIX });
+    expect(exactIds(matchLine(both, line({ remittance: 'INV 1234 5678 978' }), NONE))).toEqual([42]);
+  });
+
   it('does not take a bare small number for an invoice number', () => {
     const amountNobodyOwes = 777;
     for (const remittance of ['42 Wallaby Way Sydney', 'Invoice 42', 'Unit 42/7 Harbour St', 'conv 42', 'Order 123456']) {
