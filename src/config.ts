@@ -9,6 +9,7 @@ import path from 'node:path';
 import { parseEnv } from 'node:util';
 import cron from 'node-cron';
 import { z } from 'zod';
+import { NO_TOLERANCE, parsePaymentTolerance, type PaymentTolerance } from './domain/payment-tolerance.js';
 import { ANY_CURRENCY, checkBankAccount, parseBankAccountsJson, type BankAccount, type BankAccountInput } from './domain/bank-accounts.js';
 import { isCountryCode } from './domain/countries.js';
 import { isCurrencyCode } from './domain/currencies.js';
@@ -27,6 +28,18 @@ export const DEFAULT_SCHEDULES: Record<JobName, string> = {
   purge: '30 3 * * *',
   backup: '0 2 * * *',
 };
+
+/** What the ABA (Cemtex) file of AUD refunds needs from the bank (see src/clients/bank-files/aba.ts). */
+export interface AbaSettings {
+  bankAbbreviation: string;
+  userName: string;
+  apcaNumber: string;
+  remitterName: string;
+  bsb: string;
+  accountNumber: string;
+  description: string;
+  selfBalancing: boolean;
+}
 
 export type Mode = 'production' | 'sandbox';
 
@@ -83,6 +96,15 @@ export interface Config {
   bank: { accountName: string | undefined; iban: string | undefined; bic: string | undefined; details: string | undefined; accounts: BankAccount[] };
   tax: { rate: TaxRate; label: string; inclusive: boolean; reverseCharge: boolean; exemptionReason: string | undefined };
   invoice: { prefix: string; dueDays: number; expiryDays: number; notes: string | undefined; supplyDate: SupplyDateSource };
+  ledger: {
+    /** What any finance user may write off, and what statement matching accepts as "exact" (PAYMENT_TOLERANCE). */
+    paymentTolerance: PaymentTolerance;
+    creditNotePrefix: string;
+    /** Which pain.001 version EUR refund files use. */
+    sepaVersion: '09' | '03';
+    /** Settings of the Australian ABA (Cemtex) file for AUD refunds; undefined when not configured. */
+    aba: AbaSettings | undefined;
+  };
   admin: { email: string | undefined; password: string | undefined };
   session: { idleMinutes: number; maxHours: number };
   jobs: { enabled: boolean; schedules: Record<JobName, string>; reminderDays: number[]; backupKeep: number };
@@ -145,6 +167,18 @@ const HINTS: Record<string, string> = {
   INVOICE_NOTES: 'free legal text printed at the foot of every invoice and credit note; use \\n for new lines; at most 2000 characters',
   SUPPLY_DATE: 'issue (the date of supply is the issue date) or class_start (the class start date when OpenLearning sends one)',
   INVOICE_PREFIX: 'letters, digits, "-", "/" or "_", at most 12 characters, e.g. INV-',
+  CREDIT_NOTE_PREFIX: 'letters, digits, "-", "/" or "_", at most 12 characters, different from INVOICE_PREFIX, e.g. CN-',
+  PAYMENT_TOLERANCE:
+    'the difference finance staff may write off and statement matching treats as exact: an amount in the invoice currency (1.00) or a percentage of its total (0.5%); 0 for none',
+  SEPA_PAIN_VERSION: '09 (pain.001.001.09, current) or 03 (pain.001.001.03, for banks that still ask for it)',
+  ABA_BANK_ABBREVIATION: 'the 3-letter abbreviation of your bank in ABA files, e.g. CBA, WBC, NAB, ANZ',
+  ABA_USER_NAME: 'the "user preferred specification" your bank gave you for direct entry files (at most 26 characters)',
+  ABA_APCA_NUMBER: 'your 6-digit direct entry user identification number (APCA number) from your bank',
+  ABA_REMITTER_NAME: 'the payer name refund recipients see on their statement (at most 16 characters)',
+  ABA_ACCOUNT_BSB: 'the BSB of the account the refunds are paid from, e.g. 062-000',
+  ABA_ACCOUNT_NUMBER: 'the number of the account the refunds are paid from',
+  ABA_DESCRIPTION: 'the file description, at most 12 characters, e.g. REFUNDS',
+  ABA_SELF_BALANCING: 'true if your bank wants a balancing debit line in the ABA file',
   INVOICE_DUE_DAYS: 'whole days between issue and due date, e.g. 14',
   INVOICE_EXPIRY_DAYS: 'whole days after which an unpaid invoice expires; at least INVOICE_DUE_DAYS, e.g. 30',
   TIMEZONE: 'an IANA time zone for invoice dates and schedules, e.g. Australia/Sydney',
@@ -224,6 +258,17 @@ const envSchema = z.object({
   INVOICE_NOTES: optionalText,
   SUPPLY_DATE: z.preprocess(emptyToUndefined, z.enum(SUPPLY_DATE_SOURCES, { error: 'must be issue or class_start' }).default('issue')),
   INVOICE_PREFIX: text('INV-'),
+  CREDIT_NOTE_PREFIX: text('CN-'),
+  PAYMENT_TOLERANCE: text('0'),
+  SEPA_PAIN_VERSION: z.preprocess(emptyToUndefined, z.enum(['09', '03'], { error: 'must be 09 or 03' }).default('09')),
+  ABA_BANK_ABBREVIATION: optionalText,
+  ABA_USER_NAME: optionalText,
+  ABA_APCA_NUMBER: optionalText,
+  ABA_REMITTER_NAME: optionalText,
+  ABA_ACCOUNT_BSB: optionalText,
+  ABA_ACCOUNT_NUMBER: optionalText,
+  ABA_DESCRIPTION: text('REFUNDS'),
+  ABA_SELF_BALANCING: boolean(false),
   INVOICE_DUE_DAYS: integer(14, 0, 365),
   INVOICE_EXPIRY_DAYS: integer(30, 1, 3650),
   TIMEZONE: text('UTC'),
@@ -398,6 +443,33 @@ export function loadConfig(processEnv: Env, options: LoadConfigOptions = {}): Co
   if (invoiceNotes !== undefined && [...invoiceNotes].length > 2000)
     problem('INVOICE_NOTES', `is ${[...invoiceNotes].length} characters long; at most 2000 fit at the foot of an invoice`);
 
+  if (!/^[A-Za-z0-9\-/_]{0,12}$/.test(e.CREDIT_NOTE_PREFIX))
+    problem('CREDIT_NOTE_PREFIX', `"${e.CREDIT_NOTE_PREFIX}" has characters other than letters, digits, -, / and _ or is longer than 12`);
+  else if (e.CREDIT_NOTE_PREFIX === e.INVOICE_PREFIX) problem('CREDIT_NOTE_PREFIX', 'is the same as INVOICE_PREFIX: credit notes need their own series');
+  const tolerance = parsePaymentTolerance(e.PAYMENT_TOLERANCE);
+  if (!tolerance.ok) problem('PAYMENT_TOLERANCE', tolerance.error);
+  const abaVariables = ['ABA_BANK_ABBREVIATION', 'ABA_USER_NAME', 'ABA_APCA_NUMBER', 'ABA_REMITTER_NAME', 'ABA_ACCOUNT_BSB', 'ABA_ACCOUNT_NUMBER'] as const;
+  const abaGiven = abaVariables.filter((v) => e[v] !== undefined);
+  let aba: AbaSettings | undefined;
+  if (abaGiven.length > 0) {
+    for (const v of abaVariables) if (e[v] === undefined) problem(v, 'is needed too: the ABA file for AUD refunds needs every ABA_ setting');
+    if (e.ABA_BANK_ABBREVIATION !== undefined && !/^[A-Z]{3}$/.test(e.ABA_BANK_ABBREVIATION)) problem('ABA_BANK_ABBREVIATION', 'must be 3 capital letters');
+    if (e.ABA_APCA_NUMBER !== undefined && !/^\d{6}$/.test(e.ABA_APCA_NUMBER)) problem('ABA_APCA_NUMBER', 'must be 6 digits');
+    if (e.ABA_ACCOUNT_BSB !== undefined && !/^\d{3}-?\d{3}$/.test(e.ABA_ACCOUNT_BSB)) problem('ABA_ACCOUNT_BSB', 'must be a BSB like 062-000');
+    if (e.ABA_ACCOUNT_NUMBER !== undefined && !/^[0-9 -]{1,9}$/.test(e.ABA_ACCOUNT_NUMBER)) problem('ABA_ACCOUNT_NUMBER', 'must be at most 9 digits');
+    if (abaGiven.length === abaVariables.length) {
+      aba = {
+        bankAbbreviation: e.ABA_BANK_ABBREVIATION!,
+        userName: e.ABA_USER_NAME!,
+        apcaNumber: e.ABA_APCA_NUMBER!,
+        remitterName: e.ABA_REMITTER_NAME!,
+        bsb: e.ABA_ACCOUNT_BSB!.replace(/^(\d{3})-?(\d{3})$/, '$1-$2'),
+        accountNumber: e.ABA_ACCOUNT_NUMBER!.replace(/[ -]/g, ''),
+        description: e.ABA_DESCRIPTION,
+        selfBalancing: e.ABA_SELF_BALANCING,
+      };
+    }
+  }
   if (!/^[A-Za-z0-9\-/_]{0,12}$/.test(e.INVOICE_PREFIX))
     problem('INVOICE_PREFIX', `"${e.INVOICE_PREFIX}" has characters other than letters, digits, -, / and _ or is longer than 12`);
   if (e.INVOICE_EXPIRY_DAYS < e.INVOICE_DUE_DAYS)
@@ -477,6 +549,12 @@ export function loadConfig(processEnv: Env, options: LoadConfigOptions = {}): Co
       expiryDays: e.INVOICE_EXPIRY_DAYS,
       notes: invoiceNotes,
       supplyDate: e.SUPPLY_DATE,
+    },
+    ledger: {
+      paymentTolerance: tolerance.ok ? tolerance.tolerance : NO_TOLERANCE,
+      creditNotePrefix: sandbox ? `SANDBOX-${e.CREDIT_NOTE_PREFIX}` : e.CREDIT_NOTE_PREFIX,
+      sepaVersion: e.SEPA_PAIN_VERSION,
+      aba,
     },
     admin: { email: e.ADMIN_EMAIL, password: e.ADMIN_PASSWORD },
     session: { idleMinutes: e.SESSION_IDLE_MINUTES, maxHours: e.SESSION_MAX_HOURS },

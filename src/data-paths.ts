@@ -11,6 +11,8 @@ export interface DataPaths {
   /** Issued invoice PDFs, never changed after issue. */
   invoices: string;
   invoicePdf(number: string): string;
+  /** Credit notes, like invoices, never changed after issue. */
+  creditNotePdf(number: string): string;
   /** Emails written as .eml files when no SMTP server is configured. */
   mail: string;
   backups: string;
@@ -26,6 +28,7 @@ export function dataPaths(config: { dataDir: string }): DataPaths {
     database: path.join(dir, 'portal.db'),
     invoices,
     invoicePdf: (number) => path.join(invoices, `${number}.pdf`),
+    creditNotePdf: (number) => path.join(dir, 'credit-notes', `${number}.pdf`),
     mail: path.join(dir, 'mail'),
     backups: path.join(dir, 'backups'),
     sandboxKey: path.join(dir, 'openlearning-sandbox-key.pem'),

@@ -175,6 +175,30 @@ export const ERROR_CATALOGUE = {
     message: 'Only unpaid, partially paid or expired invoices can be cancelled.',
     action: 'Go back to the invoice.',
   },
+  'admin.cannot_write_off': {
+    status: 409,
+    title: 'This invoice cannot be written off',
+    message: 'Only the rest of a partially paid invoice can be written off, and finance staff may write off at most the amount PAYMENT_TOLERANCE allows.',
+    action: 'Record the rest of the payment, or ask an administrator to write off a larger difference.',
+  },
+  'admin.cannot_reverse': {
+    status: 409,
+    title: 'This payment cannot be reversed',
+    message: 'It has been reversed already, or it is not a payment of this invoice.',
+    action: 'Reload the invoice and check its payments.',
+  },
+  'admin.cannot_refund': {
+    status: 409,
+    title: 'Nothing to refund',
+    message: 'A refund can be at most what was paid beyond what the invoice asks for (or everything paid on a cancelled invoice).',
+    action: 'Reload the invoice and check its balance.',
+  },
+  'admin.refund_state': {
+    status: 409,
+    title: 'This refund has moved on',
+    message: 'It was already sent in a bank file or marked as paid.',
+    action: 'Reload the refunds list.',
+  },
   'bank_file.invalid': {
     status: 422,
     title: 'The bank file could not be made',

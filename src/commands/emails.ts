@@ -3,7 +3,9 @@
  * little context) in the transaction of the change it announces, rendered from the templates and
  * sent by the deliver-mail worker after commit.
  */
+import { creditNoteForInvoice } from '../db/credit-notes.js';
 import { findInvoiceById } from '../db/invoices.js';
+import { ensureCreditNotePdf, ensureInvoicePdf } from './invoice-pdf.js';
 import { enqueueEmail, type OutboxMessage } from '../db/outbox.js';
 import { amountDueMinor, type Invoice } from '../domain/invoice.js';
 import type { Deps } from '../deps.js';
@@ -14,15 +16,33 @@ export type LearnerEmailKind = 'invoice' | 'reminder' | 'enrolled' | 'expired' |
 export type StaffEmailKind = 'staff-enrolment-failed';
 export type EmailKind = LearnerEmailKind | StaffEmailKind;
 
-const ATTACH_PDF: Record<EmailKind, boolean> = {
-  invoice: true,
-  reminder: true,
-  enrolled: false,
-  expired: false,
-  cancelled: false,
-  'payment-received': false,
-  'staff-enrolment-failed': false,
+/** Which document goes with each email: the invoice, or the credit note that cancels it. */
+const ATTACHMENT: Record<EmailKind, 'invoice' | 'credit-note' | null> = {
+  invoice: 'invoice',
+  reminder: 'invoice',
+  enrolled: null,
+  expired: null,
+  cancelled: 'credit-note',
+  'payment-received': null,
+  'staff-enrolment-failed': null,
 };
+
+/**
+ * The PDFs to attach to a queued email, rendered (or read back) when it is sent. The outbox row
+ * keeps only its kind; the document is found from the invoice.
+ */
+export async function emailAttachments(
+  deps: Pick<Deps, 'db' | 'config' | 'logger'>,
+  message: Pick<OutboxMessage, 'kind' | 'invoiceId'>,
+): Promise<{ filename: string; content: Buffer; contentType: string }[]> {
+  const attachment = ATTACHMENT[message.kind as EmailKind];
+  if (!attachment || message.invoiceId === null) return [];
+  const invoice = findInvoiceById(deps.db, message.invoiceId)!;
+  if (attachment === 'invoice') return [{ filename: `${invoice.number}.pdf`, content: await ensureInvoicePdf(deps, invoice), contentType: 'application/pdf' }];
+  const note = creditNoteForInvoice(deps.db, invoice.id);
+  if (!note) return [];
+  return [{ filename: `${note.number}.pdf`, content: await ensureCreditNotePdf(deps, invoice, note), contentType: 'application/pdf' }];
+}
 
 export interface RenderedEmail {
   subject: string;
@@ -76,7 +96,7 @@ export function queueInvoiceEmail(
     toAddress: options.to ?? invoice.buyerEmail,
     subject: renderSubject(deps.views, kind, templateContext(deps.config, kind, invoice, extra)),
     context: extra,
-    attachInvoicePdf: ATTACH_PDF[kind],
+    attachInvoicePdf: ATTACHMENT[kind] !== null,
     createdAt: options.at,
   });
   if (id === null) return false;
@@ -92,7 +112,11 @@ export function renderQueuedEmail(
   const kind = message.kind as EmailKind;
   const invoice = message.invoiceId === null ? undefined : findInvoiceById(deps.db, message.invoiceId);
   if (!invoice) throw new Error(`email ${message.kind} has no invoice to render`);
-  const context = { ...templateContext(deps.config, kind, invoice, JSON.parse(message.contextJson) as Record<string, unknown>), subject: message.subject };
+  const context = {
+    ...templateContext(deps.config, kind, invoice, JSON.parse(message.contextJson) as Record<string, unknown>),
+    creditNote: creditNoteForInvoice(deps.db, invoice.id),
+    subject: message.subject,
+  };
   return {
     subject: message.subject,
     html: deps.views.page(`email/${kind}.html.njk`, context),

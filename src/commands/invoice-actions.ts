@@ -3,28 +3,50 @@ import { appendAudit } from '../db/audit.js';
 import { writeTransaction } from '../db/connection.js';
 import { recordCourseLinkFollow } from '../db/invoices.js';
 import { lastEmailForInvoice } from '../db/outbox.js';
-import type { Invoice } from '../domain/invoice.js';
+import { formatInvoiceNumber, type Invoice } from '../domain/invoice.js';
 import type { Deps } from '../deps.js';
 import { AppError } from '../errors.js';
-import { toDbTime } from '../clock.js';
+import { calendarDate, toDbTime } from '../clock.js';
+import { insertCreditNote, nextCreditNoteSeq } from '../db/credit-notes.js';
 import type { InvoiceActor } from './actors.js';
 import { changeInvoice, type ChangeDeps } from './invoice-change.js';
 
 /** A learner may ask for the invoice email again once in this long (staff may always). */
 export const LEARNER_RESEND_INTERVAL_MS = 5 * 60_000;
 
-/** The number stays used and the PDF stays available; the learner is told. */
+/**
+ * Cancels an invoice with a credit note in its own gapless series that negates it in full (VAT and
+ * GST rules want an accounting document, not an edited invoice). The invoice keeps its number and
+ * its PDF never changes; money already on it becomes refundable. The learner is emailed the notice
+ * with the credit note.
+ */
 export function cancelInvoice(deps: ChangeDeps, actor: InvoiceActor, invoiceId: number, reason: string): Invoice {
   return changeInvoice(
     deps,
     { invoiceId, actor, action: 'cancel' },
     (change) => {
-      const cancelled = change.transition('cancelled', { cancelled_at: change.at, cancel_reason: reason });
+      const { invoice } = change;
+      const seq = nextCreditNoteSeq(deps.db);
+      const number = formatInvoiceNumber(deps.config.ledger.creditNotePrefix, seq);
+      insertCreditNote(deps.db, {
+        seq,
+        number,
+        invoiceId,
+        issueDate: calendarDate(change.now, deps.config.timeZone),
+        issuedAt: change.at,
+        reason,
+        currency: invoice.currency,
+        netMinor: -invoice.netMinor,
+        taxMinor: -invoice.taxMinor,
+        totalMinor: -invoice.totalMinor,
+        issuer: invoice.issuer,
+      });
+      const cancelled = change.transition('cancelled', { cancelled_at: change.at, cancel_reason: reason, credited_minor: invoice.totalMinor });
       change.audit({
         action: 'invoice.cancelled',
-        summary: `${actor.actorLabel} cancelled the invoice: ${reason}`,
-        before: { status: change.invoice.status },
-        after: { status: 'cancelled', reason },
+        summary: `${actor.actorLabel} cancelled the invoice with credit note ${number}: ${reason}`,
+        before: { status: invoice.status },
+        after: { status: 'cancelled', reason, creditNote: number },
       });
       change.email('cancelled', { dedupeKey: `cancelled:${invoiceId}` });
       return cancelled;

@@ -9,7 +9,7 @@ import { appendAudit, type AuditEntry } from '../db/audit.js';
 import { writeTransaction } from '../db/connection.js';
 import { findInvoiceById, transitionInvoice, type TransitionColumns } from '../db/invoices.js';
 import type { Invoice } from '../domain/invoice.js';
-import { refusal, type InvoiceAction, type InvoiceStatus } from '../domain/invoice-lifecycle.js';
+import { refusal, type InvoiceAction, type InvoiceStatus, type LifecycleContext } from '../domain/invoice-lifecycle.js';
 import type { Deps } from '../deps.js';
 import { AppError } from '../errors.js';
 import type { Actor, InvoiceActor } from './actors.js';
@@ -41,6 +41,8 @@ export interface ChangeRequest {
   actor: InvoiceActor | Actor;
   /** The lifecycle action this is (checked for the actor's role), or null for the system's own moves. */
   action: InvoiceAction | null;
+  /** What the lifecycle needs to decide besides the invoice (e.g. the write-off limit). */
+  context?: (invoice: Invoice) => LifecycleContext;
 }
 
 export function changeInvoice<T>(
@@ -62,7 +64,7 @@ export function changeInvoice<T>(
     if (repeated !== undefined) return repeated;
     if (request.action !== null) {
       const role = 'role' in request.actor ? request.actor.role : undefined;
-      const refused = role ? refusal(invoice, request.action, role) : 'auth.forbidden';
+      const refused = role ? refusal(invoice, request.action, role, request.context?.(invoice)) : 'auth.forbidden';
       if (refused) throw new AppError(refused, `${request.actor.actorLabel} may not ${request.action} invoice ${invoice.number} (${invoice.status})`);
     }
     let status = invoice.status;

@@ -4,6 +4,7 @@ import path from 'node:path';
 import { renderInvoicePdf, type InvoicePdfModel } from '../clients/pdf/invoice-pdf.js';
 import type { Config } from '../config.js';
 import { dataPaths } from '../data-paths.js';
+import { recordCreditNotePdfChecksum, type CreditNote } from '../db/credit-notes.js';
 import { recordPdfChecksum } from '../db/invoices.js';
 import { buildEpcPayload } from '../domain/epc-qr.js';
 import { formatIban } from '../domain/iban.js';
@@ -85,43 +86,109 @@ export function buildInvoicePdfModel(config: Pick<Config, 'publicUrl' | 'timeZon
   };
 }
 
+/**
+ * A credit note is drawn like the invoice it cancels, negated: the same seller, buyer and line,
+ * every amount with a minus sign, its own number, the invoice's number and date, and the reason.
+ * There is nothing to pay, so no payment box.
+ */
+export function buildCreditNotePdfModel(config: Pick<Config, 'publicUrl' | 'timeZone'>, invoice: Invoice, note: CreditNote): InvoicePdfModel {
+  const invoiceModel = buildInvoicePdfModel(config, invoice);
+  const money = (minor: number) => formatMoney(minor, note.currency);
+  const amount = (minor: number) => formatAmount(minor, note.currency);
+  const totals = invoiceModel.totals.map((row, index, all) => {
+    const values = all.length === 1 ? [note.totalMinor] : [note.netMinor, note.taxMinor, note.totalMinor];
+    return { ...row, value: money(values[index]!) };
+  });
+  const issueDate = formatDate(note.issueDate, config.timeZone);
+  return {
+    ...invoiceModel,
+    title: 'Credit Note',
+    number: note.number,
+    issueDate,
+    dueDate: issueDate,
+    meta: [
+      ['Credit note number', note.number, 'strong'],
+      ['Issue date', issueDate],
+      ['Credits invoice', invoice.number, 'strong'],
+      ['Invoice date', formatDate(invoice.issueDate, config.timeZone)],
+      ['Currency', note.currency],
+    ],
+    notice: `This credit note cancels invoice ${invoice.number} of ${formatDate(invoice.issueDate, config.timeZone)} in full. Reason: ${note.reason}`,
+    line: {
+      ...invoiceModel.line,
+      unitPrice: amount(-(invoice.taxInclusive ? invoice.totalMinor : invoice.netMinor)),
+      taxAmount: amount(note.taxMinor),
+      amount: amount(note.totalMinor),
+    },
+    totals,
+    payment: undefined,
+    createdAt: new Date(note.issuedAt),
+  };
+}
+
 const renders = new Map<string, Promise<Buffer>>();
 
+interface StoredDocument {
+  number: string;
+  file: string;
+  sha256: string | null;
+  render: () => Promise<Buffer>;
+  recordChecksum: (sha256: string) => void;
+}
+
 /**
- * The PDF is rendered once, at issue, and stored; every download serves those bytes. If the file
- * is missing (a restore without the invoices folder, a crash before the first render) it is
- * rendered again from the stored invoice, which gives the same bytes.
+ * Invoices and credit notes are rendered once, at issue, and stored; every download serves those
+ * bytes. If the file is missing (a restore without the PDF folders, a crash before the first
+ * render) it is rendered again from the database, which gives the same bytes.
  */
-export async function ensureInvoicePdf(deps: Pick<Deps, 'config' | 'db' | 'logger'>, invoice: Invoice): Promise<Buffer> {
-  const file = dataPaths(deps.config).invoicePdf(invoice.number);
-  if (fs.existsSync(file)) {
-    const bytes = fs.readFileSync(file);
-    if (!invoice.pdfSha256 || sha256(bytes) === invoice.pdfSha256) return bytes;
-    deps.logger.error({ invoice: invoice.number, file }, 'stored invoice PDF does not match its checksum; rendering it again');
+async function ensureStoredPdf(deps: Pick<Deps, 'config' | 'logger'>, document: StoredDocument): Promise<Buffer> {
+  if (fs.existsSync(document.file)) {
+    const bytes = fs.readFileSync(document.file);
+    if (!document.sha256 || sha256(bytes) === document.sha256) return bytes;
+    deps.logger.error({ document: document.number, file: document.file }, 'stored PDF does not match its checksum; rendering it again');
   }
-  const key = `${deps.config.dataDir}:${invoice.number}`;
-  let pending = renders.get(key);
+  let pending = renders.get(document.file);
   if (!pending) {
-    pending = renderAndStore(deps, invoice, file).finally(() => renders.delete(key));
-    renders.set(key, pending);
+    pending = renderAndStore(deps, document).finally(() => renders.delete(document.file));
+    renders.set(document.file, pending);
   }
   return pending;
 }
 
-async function renderAndStore(deps: Pick<Deps, 'config' | 'db' | 'logger'>, invoice: Invoice, file: string): Promise<Buffer> {
+async function renderAndStore(deps: Pick<Deps, 'logger'>, document: StoredDocument): Promise<Buffer> {
   const started = performance.now();
-  const bytes = await renderInvoicePdf(buildInvoicePdfModel(deps.config, invoice));
+  const bytes = await document.render();
   const checksum = sha256(bytes);
-  if (invoice.pdfSha256 && invoice.pdfSha256 !== checksum) {
-    deps.logger.warn({ invoice: invoice.number }, 'invoice PDF re-rendered with different bytes (fonts or renderer changed since issue)');
+  if (document.sha256 && document.sha256 !== checksum) {
+    deps.logger.warn({ document: document.number }, 'PDF re-rendered with different bytes (fonts or renderer changed since issue)');
   }
-  fs.mkdirSync(path.dirname(file), { recursive: true });
-  const temporary = `${file}.${process.pid}.tmp`;
+  fs.mkdirSync(path.dirname(document.file), { recursive: true });
+  const temporary = `${document.file}.${process.pid}.tmp`;
   fs.writeFileSync(temporary, bytes);
-  fs.renameSync(temporary, file);
-  recordPdfChecksum(deps.db, invoice.id, checksum);
-  deps.logger.info({ invoice: invoice.number, bytes: bytes.length, ms: Math.round(performance.now() - started) }, 'invoice PDF rendered');
+  fs.renameSync(temporary, document.file);
+  document.recordChecksum(checksum);
+  deps.logger.info({ document: document.number, bytes: bytes.length, ms: Math.round(performance.now() - started) }, 'PDF rendered');
   return bytes;
+}
+
+export function ensureInvoicePdf(deps: Pick<Deps, 'config' | 'db' | 'logger'>, invoice: Invoice): Promise<Buffer> {
+  return ensureStoredPdf(deps, {
+    number: invoice.number,
+    file: dataPaths(deps.config).invoicePdf(invoice.number),
+    sha256: invoice.pdfSha256,
+    render: () => renderInvoicePdf(buildInvoicePdfModel(deps.config, invoice)),
+    recordChecksum: (checksum) => recordPdfChecksum(deps.db, invoice.id, checksum),
+  });
+}
+
+export function ensureCreditNotePdf(deps: Pick<Deps, 'config' | 'db' | 'logger'>, invoice: Invoice, note: CreditNote): Promise<Buffer> {
+  return ensureStoredPdf(deps, {
+    number: note.number,
+    file: dataPaths(deps.config).creditNotePdf(note.number),
+    sha256: note.pdfSha256,
+    render: () => renderInvoicePdf(buildCreditNotePdfModel(deps.config, invoice, note)),
+    recordChecksum: (checksum) => recordCreditNotePdfChecksum(deps.db, note.id, checksum),
+  });
 }
 
 function sha256(bytes: Buffer): string {

@@ -15,13 +15,14 @@ import { normalizeReferenceInput } from '../domain/payment-reference.js';
 import type { Invoice, InvoiceStatus } from '../domain/invoice.js';
 import { sql, type Db } from './connection.js';
 import { INVOICE_COLUMNS, toInvoice, type InvoiceRow } from './invoices.js';
-import { lastPaymentDate } from './payments.js';
+import { lastPaymentDate } from './ledger.js';
 
-export const TABS = ['awaiting', 'overdue', 'partially_paid', 'paid', 'enrolment_failed', 'enrolled', 'expired', 'cancelled', 'all'] as const;
+export const TABS = ['awaiting', 'overdue', 'partially_paid', 'paid', 'enrolment_failed', 'attention', 'enrolled', 'expired', 'cancelled', 'all'] as const;
 export type Tab = (typeof TABS)[number];
 
 export const TAB_LABELS: Record<Tab, string> = {
   awaiting: 'Awaiting payment',
+  attention: 'Needs attention',
   overdue: 'Overdue',
   partially_paid: 'Partially paid',
   paid: 'Paid (enrolling)',
@@ -124,6 +125,8 @@ const LIKE_TEST = `(buyer_name LIKE @like ESCAPE '\\' OR buyer_organisation LIKE
 // Answered from the invoices_search_text covering index (migration 005), not the table.
 const LIKE_IDS = `SELECT id FROM invoices WHERE ${LIKE_TEST} LIMIT @limit`;
 
+const ENROLLED_UNPAID = `status = 'enrolled' AND paid_minor + written_off_minor < total_minor`;
+
 function tabCondition(query: Pick<InvoiceListQuery, 'tab' | 'today'>): Condition {
   switch (query.tab) {
     case 'all':
@@ -132,6 +135,9 @@ function tabCondition(query: Pick<InvoiceListQuery, 'tab' | 'today'>): Condition
       return { conditions: [`status = 'awaiting_payment' AND due_date >= @today`], params: { today: query.today } };
     case 'overdue':
       return { conditions: [`status = 'awaiting_payment' AND due_date < @today`], params: { today: query.today } };
+    // Enrolled on OpenLearning although the payment behind it was reversed (the partial index of migration 011).
+    case 'attention':
+      return { conditions: [ENROLLED_UNPAID], params: {} };
     default:
       return { conditions: ['status = @status'], params: { status: query.tab satisfies InvoiceStatus } };
   }
@@ -143,7 +149,7 @@ function tabCondition(query: Pick<InvoiceListQuery, 'tab' | 'today'>): Condition
  */
 function tabIdRange(db: Db, tab: Tab, condition: Condition): { lowId: number; highId: number } | undefined {
   if (tab === 'all') return undefined;
-  const status: InvoiceStatus = tab === 'awaiting' || tab === 'overdue' ? 'awaiting_payment' : tab;
+  const status: InvoiceStatus = tab === 'awaiting' || tab === 'overdue' ? 'awaiting_payment' : tab === 'attention' ? 'enrolled' : tab;
   const size = (sql(db, 'SELECT n FROM invoice_status_counts WHERE status = ?').get(status) as { n: number } | undefined)?.n;
   if (size === undefined || size > SMALL_TAB) return undefined;
   const range = sql(db, `SELECT MIN(invoices.id) AS lowId, MAX(invoices.id) AS highId FROM invoices WHERE ${condition.conditions.join(' AND ')}`).get(
@@ -402,7 +408,9 @@ export function tabCounts(db: Db, today: string): Record<Tab, number> {
   ) as Record<InvoiceStatus, number>;
   const overdue = (sql(db, "SELECT COUNT(*) AS n FROM invoices WHERE status = 'awaiting_payment' AND due_date < ?").get(today) as { n: number }).n;
   const all = Object.values(byStatus).reduce((a, b) => a + b, 0);
+  const attention = (sql(db, `SELECT COUNT(*) AS n FROM invoices WHERE ${ENROLLED_UNPAID}`).get() as { n: number }).n;
   return {
+    attention,
     awaiting: (byStatus.awaiting_payment ?? 0) - overdue,
     overdue,
     partially_paid: byStatus.partially_paid ?? 0,

@@ -6,7 +6,7 @@ export const INVOICE_COLUMNS = `invoices.id, seq, number, access_token AS access
   ol_user_id AS olUserId, audience, course_id AS courseId, class_id AS classId, course_title AS courseTitle,
   redirect_url AS redirectUrl, buyer_name AS buyerName, buyer_email AS buyerEmail, buyer_organisation AS buyerOrganisation,
   buyer_address AS buyerAddress, buyer_country AS buyerCountry, buyer_tax_id AS buyerTaxId, buyer_po_number AS buyerPoNumber,
-  currency, net_minor AS netMinor, tax_minor AS taxMinor, total_minor AS totalMinor, paid_minor AS paidMinor,
+  currency, net_minor AS netMinor, tax_minor AS taxMinor, total_minor AS totalMinor, paid_minor AS paidMinor, written_off_minor AS writtenOffMinor, refunded_minor AS refundedMinor, credited_minor AS creditedMinor, withdrawn_at AS withdrawnAt,
   tax_rate AS taxRate, tax_label AS taxLabel, tax_inclusive AS taxInclusive, issue_date AS issueDate, due_date AS dueDate,
   issued_at AS issuedAt, expires_at AS expiresAt, paid_at AS paidAt, enrolled_at AS enrolledAt, expired_at AS expiredAt,
   cancelled_at AS cancelledAt, cancel_reason AS cancelReason, expiry_held_at AS expiryHeldAt, issuer_json AS issuerJson, pdf_sha256 AS pdfSha256,
@@ -57,7 +57,21 @@ export function paymentReferenceExists(db: Db, reference: string): boolean {
 
 export type NewInvoice = Omit<
   Invoice,
-  'id' | 'paidMinor' | 'paidAt' | 'enrolledAt' | 'expiredAt' | 'cancelledAt' | 'cancelReason' | 'expiryHeldAt' | 'pdfSha256' | 'status' | 'updatedAt'
+  | 'id'
+  | 'paidMinor'
+  | 'writtenOffMinor'
+  | 'refundedMinor'
+  | 'creditedMinor'
+  | 'withdrawnAt'
+  | 'paidAt'
+  | 'enrolledAt'
+  | 'expiredAt'
+  | 'cancelledAt'
+  | 'cancelReason'
+  | 'expiryHeldAt'
+  | 'pdfSha256'
+  | 'status'
+  | 'updatedAt'
 >;
 
 export function insertInvoice(db: Db, invoice: NewInvoice): number {
@@ -92,7 +106,20 @@ export function recordPdfChecksum(db: Db, invoiceId: number, sha256: string): vo
 }
 
 export type TransitionColumns = Partial<
-  Record<'paid_at' | 'enrolled_at' | 'expired_at' | 'cancelled_at' | 'cancel_reason' | 'paid_minor', string | number | null>
+  Record<
+    | 'paid_at'
+    | 'enrolled_at'
+    | 'expired_at'
+    | 'cancelled_at'
+    | 'cancel_reason'
+    | 'paid_minor'
+    | 'written_off_minor'
+    | 'refunded_minor'
+    | 'credited_minor'
+    | 'withdrawn_at'
+    | 'expiry_held_at',
+    string | number | null
+  >
 >;
 
 /**
@@ -124,7 +151,8 @@ function statusList(statuses: readonly InvoiceStatus[]): string {
 export function invoicesToExpire(db: Db, now: string, limit: number): { id: number }[] {
   return sql<[string, number], { id: number }>(
     db,
-    `SELECT id FROM invoices WHERE status = 'awaiting_payment' AND expires_at <= ? ORDER BY expires_at LIMIT ?`,
+    // Held ones (a reversal left them unpaid past their expiry) wait for staff instead.
+    `SELECT id FROM invoices WHERE status = 'awaiting_payment' AND expires_at <= ? AND expiry_held_at IS NULL ORDER BY expires_at LIMIT ?`,
   ).all(now, limit);
 }
 
@@ -142,7 +170,7 @@ export function markExpiryHeld(db: Db, id: number, at: string): boolean {
 
 /** How many partially paid invoices are waiting for staff because they passed their expiry. */
 export function countHeldPastExpiry(db: Db): number {
-  return (sql(db, "SELECT COUNT(*) AS n FROM invoices WHERE expiry_held_at IS NOT NULL AND status = 'partially_paid'").get() as { n: number }).n;
+  return (sql(db, `SELECT COUNT(*) AS n FROM invoices WHERE expiry_held_at IS NOT NULL AND status IN (${statusList(OPEN_STATUSES)})`).get() as { n: number }).n;
 }
 
 export interface ReminderCandidate {

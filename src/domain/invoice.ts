@@ -44,7 +44,12 @@ export interface Invoice {
   netMinor: number;
   taxMinor: number;
   totalMinor: number;
+  /** Payments minus reversals (a sum of the ledger, kept on the invoice). */
   paidMinor: number;
+  writtenOffMinor: number;
+  refundedMinor: number;
+  /** What a credit note took back: the whole total once the invoice is cancelled. */
+  creditedMinor: number;
   taxRate: string;
   taxLabel: string;
   taxInclusive: boolean;
@@ -59,13 +64,30 @@ export interface Invoice {
   cancelReason: string | null;
   /** Set when a partially paid invoice passed its expiry: held for staff instead of expiring. */
   expiryHeldAt: string | null;
+  /** Staff withdrew the learner on OpenLearning after the payment behind the enrolment was reversed. */
+  withdrawnAt: string | null;
   issuer: Issuer;
   pdfSha256: string | null;
   updatedAt: string;
 }
 
-export function amountDueMinor(invoice: Pick<Invoice, 'totalMinor' | 'paidMinor'>): number {
-  return Math.max(0, invoice.totalMinor - invoice.paidMinor);
+export type InvoiceMoney = Pick<Invoice, 'totalMinor' | 'paidMinor' | 'writtenOffMinor' | 'refundedMinor' | 'creditedMinor'>;
+
+/**
+ * What the learner still owes (positive) or is owed back (negative), from the sums of the ledger:
+ * (total - credited) - (paid - refunded) - written off. Paid counts payments minus reversals.
+ */
+export function balanceMinor(invoice: InvoiceMoney): number {
+  return invoice.totalMinor - invoice.creditedMinor - (invoice.paidMinor - invoice.refundedMinor) - invoice.writtenOffMinor;
+}
+
+export function amountDueMinor(invoice: InvoiceMoney): number {
+  return Math.max(0, balanceMinor(invoice));
+}
+
+/** Money on the invoice beyond what it asks for: an overpayment, or what was paid on a cancelled one. */
+export function refundableMinor(invoice: InvoiceMoney): number {
+  return Math.max(0, -balanceMinor(invoice));
 }
 
 /** "Tax Invoice" is a legal term in several countries: only use it when the seller is tax registered. */

@@ -1,10 +1,8 @@
 import { addSeconds, toDbTime } from '../clock.js';
 import { isPermanentMailError } from '../clients/mailer.js';
-import { renderQueuedEmail } from '../commands/emails.js';
-import { ensureInvoicePdf } from '../commands/invoice-pdf.js';
+import { emailAttachments, renderQueuedEmail } from '../commands/emails.js';
 import { appendAudit } from '../db/audit.js';
 import { writeTransaction } from '../db/connection.js';
-import { findInvoiceById } from '../db/invoices.js';
 import { claimDueEmails, markEmailFailed, markEmailRetry, markEmailSent, type OutboxMessage } from '../db/outbox.js';
 import type { Deps } from '../deps.js';
 import { backoffSeconds, workClaim, yieldToEventLoop, type JobContext, type JobCounts } from './job.js';
@@ -36,11 +34,7 @@ async function deliverOne(deps: Deps, owner: string, message: OutboxMessage): Pr
   const { db, logger } = deps;
   const messageId = `<outbox-${message.id}.${message.createdAt.replace(/\D/g, '')}@${new URL(deps.config.publicUrl).hostname}>`;
   try {
-    const attachments = [];
-    if (message.attachInvoicePdf && message.invoiceId !== null) {
-      const invoice = findInvoiceById(db, message.invoiceId)!;
-      attachments.push({ filename: `${invoice.number}.pdf`, content: await ensureInvoicePdf(deps, invoice), contentType: 'application/pdf' });
-    }
+    const attachments = message.attachInvoicePdf ? await emailAttachments(deps, message) : [];
     const email = renderQueuedEmail(deps, message);
     await deps.mailer.send({ to: message.toAddress, ...email, attachments, messageId });
   } catch (error) {

@@ -9,7 +9,8 @@ import { toDbTime } from '../clock.js';
 import { acceptEnrolment, BILLING_LINK_HOURS } from '../commands/accept-enrolment.js';
 import { learnerActor } from '../commands/actors.js';
 import { followCourseLink, resendInvoiceEmail } from '../commands/invoice-actions.js';
-import { ensureInvoicePdf } from '../commands/invoice-pdf.js';
+import { ensureCreditNotePdf, ensureInvoicePdf } from '../commands/invoice-pdf.js';
+import { creditNoteForInvoice } from '../db/credit-notes.js';
 import { issueInvoice } from '../commands/issue-invoice.js';
 import { billingLink, invoiceLinks } from '../commands/links.js';
 import { looksLikeSecretToken } from '../commands/secret-token.js';
@@ -121,6 +122,7 @@ export function learnerRoutes(deps: Deps): Router {
       links: invoiceLinks('', invoice),
       amountDueMinor: amountDueMinor(invoice),
       actions: allowedActions(invoice, 'learner'),
+      creditNote: creditNoteForInvoice(db, invoice.id),
       open: isOpen(invoice.status),
       enrolling: isEnrolling(invoice.status),
       bank: invoice.issuer.bank,
@@ -141,10 +143,12 @@ export function learnerRoutes(deps: Deps): Router {
 
   router.get('invoice-pdf', '/i/:token/:number.pdf', async function downloadPdf(ctx) {
     const invoice = loadInvoice(ctx.params.token!);
-    if (ctx.params.number !== invoice.number) throw new AppError('invoice.not_found', `no file ${ctx.params.number}.pdf`);
-    ctx.body = await ensureInvoicePdf(deps, invoice);
+    // The invoice, or the credit note that cancelled it: both are the learner's documents.
+    const note = ctx.params.number === invoice.number ? undefined : creditNoteForInvoice(db, invoice.id);
+    if (ctx.params.number !== invoice.number && ctx.params.number !== note?.number) throw new AppError('invoice.not_found', `no file ${ctx.params.number}.pdf`);
+    ctx.body = note ? await ensureCreditNotePdf(deps, invoice, note) : await ensureInvoicePdf(deps, invoice);
     ctx.type = 'application/pdf';
-    ctx.set('Content-Disposition', `inline; filename="${invoice.number}.pdf"`);
+    ctx.set('Content-Disposition', `inline; filename="${ctx.params.number}.pdf"`);
   });
 
   router.post('invoice-resend', '/i/:token/resend', function resendInvoice(ctx) {

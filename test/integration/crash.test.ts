@@ -163,7 +163,7 @@ test(`${LEARNERS} learners and two staff members at work while the server is kil
     expect(invoices).toHaveLength(LEARNERS);
 
     // Payments: one per invoice (retried forms were recorded once), every invoice paid in full.
-    const payments = reader.prepare('SELECT invoice_id AS invoiceId, COUNT(*) AS n FROM payments GROUP BY invoice_id').all() as {
+    const payments = reader.prepare("SELECT invoice_id AS invoiceId, COUNT(*) AS n FROM ledger_entries WHERE kind = 'payment' GROUP BY invoice_id").all() as {
       invoiceId: number;
       n: number;
     }[];

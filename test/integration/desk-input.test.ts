@@ -59,7 +59,7 @@ describe('the date a payment was received', () => {
     });
     expect(response.status).toBe(422);
     expect(pageText(await response.text())).toMatch(/Enter the date the transfer arrived/);
-    expect(t.count('payments')).toBe(0);
+    expect(t.count('ledger_entries')).toBe(0);
   });
 });
 

@@ -173,7 +173,7 @@ describe('from payment to enrolment to the learner’s email', () => {
     expect(first.status).toBe(303);
     expect(second.headers.get('location')).toMatch(/notice=payment-duplicate/);
     await t.idle();
-    expect(t.portal.deps.db.prepare('SELECT COUNT(*) AS n FROM payments WHERE invoice_id = ?').get(invoice.id)).toEqual({ n: 1 });
+    expect(t.portal.deps.db.prepare("SELECT COUNT(*) AS n FROM ledger_entries WHERE kind = 'payment' AND invoice_id = ?").get(invoice.id)).toEqual({ n: 1 });
     expect(ol.enrolmentCalls()).toHaveLength(1);
   });
 
@@ -195,7 +195,7 @@ describe('from payment to enrolment to the learner’s email', () => {
     const conflict = a.status === 409 ? a : b;
     expect(pageText(await conflict.text())).toMatch(/This changed in the meantime/);
     await t.idle();
-    expect(t.portal.deps.db.prepare('SELECT COUNT(*) AS n FROM payments WHERE invoice_id = ?').get(invoice.id)).toEqual({ n: 1 });
+    expect(t.portal.deps.db.prepare("SELECT COUNT(*) AS n FROM ledger_entries WHERE kind = 'payment' AND invoice_id = ?").get(invoice.id)).toEqual({ n: 1 });
     expect(ol.enrolmentCalls()).toHaveLength(1);
   });
 
@@ -356,7 +356,7 @@ describe('the invoice desk', () => {
     );
     const page = await (await staff.get('/admin')).text();
     expect(pageText(page)).toMatch(
-      /Awaiting payment \d+ Overdue \d+ Partially paid \d+ Paid \(enrolling\) \d+ Enrolment failed \d+ Enrolled \d+ Expired \d+ Cancelled \d+ All \d+/,
+      /Awaiting payment \d+ Overdue \d+ Partially paid \d+ Paid \(enrolling\) \d+ Enrolment failed \d+ Needs attention \d+ Enrolled \d+ Expired \d+ Cancelled \d+ All \d+/,
     );
     for (const q of [
       zoe.number,
@@ -409,11 +409,11 @@ describe('the invoice desk', () => {
     const issued = calendarDate(t.clock.now(), 'Australia/Sydney');
     const due = addCalendarDays(issued, 14);
     expect(lines[0]).toBe(
-      'Invoice number,Issue date,Due date,Learner,Email,Organisation,Tax ID,Course,Class,Currency,Net,Tax,Total,Amount paid,Date paid,Status',
+      'Invoice number,Issue date,Due date,Learner,Email,Organisation,Tax ID,Course,Class,Currency,Net,Tax,Total,Amount paid,Date paid,Status,Tax rate,Buyer country,Payment reference',
     );
     expect(lines).toHaveLength(2);
     expect(lines[1]).toBe(
-      `${invoice.number},${issued},${due},${invoice.name},${invoice.email},'+Org,KW-1,'=cmd|calc,${invoice.classId},KWD,11.364,1.136,12.500,5.000,2026-11-20,Partially paid`,
+      `${invoice.number},${issued},${due},${invoice.name},${invoice.email},'+Org,KW-1,'=cmd|calc,${invoice.classId},KWD,11.364,1.136,12.500,5.000,2026-11-20,Partially paid,10,,${invoice.reference}`,
     );
   });
 

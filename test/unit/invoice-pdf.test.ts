@@ -372,7 +372,7 @@ describe('renderInvoicePdf', () => {
     const para = 'This course includes weekly live sessions, graded assignments, peer review and a final capstone project. ';
     const model = latinModel({
       line: { ...latinModel().line, detail: para.repeat(45) },
-      payment: { ...latinModel().payment, details: Array.from({ length: 12 }, (_, i) => `Instruction line ${i + 1}`).join('\n') },
+      payment: { ...latinModel().payment!, details: Array.from({ length: 12 }, (_, i) => `Instruction line ${i + 1}`).join('\n') },
     });
     const { path } = await renderToFile(model);
     const { pages } = expectClean(path);

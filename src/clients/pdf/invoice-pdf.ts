@@ -67,7 +67,12 @@ export interface InvoicePdfModel {
   line: { description: string; detail?: string; quantity: string; unitPrice: string; taxRate: string; taxAmount: string; amount: string };
   /** e.g. Subtotal / GST 10% / Total AUD (strong) */
   totals: { label: string; value: string; strong?: boolean }[];
-  payment: {
+  /** Replaces the invoice's number/dates block (a credit note names its own number and the invoice it credits). */
+  meta?: [label: string, value: string, emphasis?: 'strong'][];
+  /** A paragraph after the parties, e.g. a credit note's reason. */
+  notice?: string;
+  /** Absent on a credit note: there is nothing to pay. */
+  payment?: {
     /** 'AUD 1,100.00' */
     amountDue: string;
     accountName?: string;
@@ -571,7 +576,7 @@ function partiesSection(ts: Typesetter, m: InvoicePdfModel): Section {
   labelled(
     ts,
     s,
-    [
+    m.meta?.map(([label, value, emphasis]): [string, string, Style?] => [label, value, emphasis ? { size: 9.5, weight: 'bold' } : undefined]) ?? [
       ['Invoice number', m.number, { size: 9.5, weight: 'bold' }],
       ['Issue date', m.issueDate],
       ['Due date', m.dueDate, { size: 9.5, weight: 'bold' }],
@@ -660,9 +665,8 @@ function totalsSection(ts: Typesetter, m: InvoicePdfModel): Section {
   return s;
 }
 
-function paymentSection(ts: Typesetter, m: InvoicePdfModel): Section {
+function paymentSection(ts: Typesetter, m: InvoicePdfModel, p: NonNullable<InvoicePdfModel['payment']>): Section {
   const s = new Section(ts);
-  const p = m.payment;
   const pad = 16;
   const hasQr = Boolean(p.epcPayload);
   const innerX = LEFT + pad;
@@ -745,12 +749,20 @@ function build(doc: Doc, m: InvoicePdfModel): void {
   flow.place(headerSection(ts, m));
   flow.gap(16);
   flow.place(partiesSection(ts, m));
+  if (m.notice) {
+    flow.gap(14);
+    const notice = new Section(ts);
+    notice.text(ts.layout(m.notice, { size: 10, leading: 1.4 }, CONTENT_W), LEFT, 0);
+    flow.place(notice);
+  }
   flow.gap(22);
   flow.place(lineItemSection(ts, m));
   flow.place(totalsSection(ts, m));
   flow.gap(22);
-  flow.place(paymentSection(ts, m));
-  flow.gap(14);
+  if (m.payment) {
+    flow.place(paymentSection(ts, m, m.payment));
+    flow.gap(14);
+  }
   flow.place(statusSection(ts, m));
   if (footer && !fixedFooter) {
     flow.gap(14);

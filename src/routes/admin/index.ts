@@ -9,6 +9,7 @@ import { registerAccountRoutes } from './account.js';
 import { registerAuditRoutes } from './audit.js';
 import { registerInvoiceListRoutes } from './invoice-list.js';
 import { registerInvoicePageRoutes } from './invoice-page.js';
+import { registerLedgerRoutes } from './ledger.js';
 import { registerPaymentRoutes } from './payment-form.js';
 import { registerMailRoutes } from './mail.js';
 import { registerStaffRoutes } from './staff.js';
@@ -23,6 +24,7 @@ export function adminRoutes(deps: Deps): Router {
   registerInvoiceListRoutes(router, deps);
   registerInvoicePageRoutes(router, deps);
   registerPaymentRoutes(router, deps);
+  registerLedgerRoutes(router, deps);
   registerStaffRoutes(router, deps);
   registerMailRoutes(router, deps);
   registerAuditRoutes(router, deps);

@@ -22,6 +22,7 @@ import { minorToDecimalString } from '../../domain/money.js';
 import { parseCalendarDate } from '../../domain/calendar-date.js';
 import { AppError } from '../../errors.js';
 import type { Deps } from '../../deps.js';
+import { csvText } from '../../commands/accounting-exports.js';
 import { render } from '../render.js';
 
 const PAGE_SIZE = 50;
@@ -79,12 +80,6 @@ function listUrl(params: ListParams, changes: Partial<Record<string, string | un
   const merged = { ...base, ...changes };
   const search = new URLSearchParams(Object.entries(merged).filter((e): e is [string, string] => typeof e[1] === 'string' && e[1] !== ''));
   return `/admin?${search.toString()}`;
-}
-
-/** Spreadsheets run cells that start with = + - @ as formulas: text cells are defused. */
-function csvText(value: string | null | undefined): string {
-  if (!value) return '';
-  return /^[=+\-@\t\r]/.test(value) ? `'${value}` : value;
 }
 
 export function registerInvoiceListRoutes(router: Router, deps: Deps): void {
@@ -146,6 +141,9 @@ export function registerInvoiceListRoutes(router: Router, deps: Deps): void {
       'Amount paid',
       'Date paid',
       'Status',
+      'Tax rate',
+      'Buyer country',
+      'Payment reference',
     ];
     function* lines() {
       yield `\ufeff${stringify([header])}`;
@@ -169,6 +167,9 @@ export function registerInvoiceListRoutes(router: Router, deps: Deps): void {
             money(i.paidMinor),
             i.lastPaymentOn ?? '',
             STATUS_LABELS[i.status],
+            i.taxRate,
+            i.buyerCountry ?? '',
+            i.paymentReference,
           ],
         ]);
       }

@@ -10,13 +10,15 @@ import { invoiceLinks } from '../../commands/links.js';
 import { invoiceTimeline } from '../../db/audit.js';
 import { attemptsForInvoice, findEnrolmentJob } from '../../db/enrolments.js';
 import { emailsForInvoice } from '../../db/outbox.js';
-import { paymentsForInvoice } from '../../db/payments.js';
-import { amountDueMinor } from '../../domain/invoice.js';
-import { allowedActions, isOpen, isOverdue } from '../../domain/invoice-lifecycle.js';
+import { ledgerForInvoice } from '../../db/ledger.js';
+import { amountDueMinor, balanceMinor, refundableMinor } from '../../domain/invoice.js';
+import { creditNoteForInvoice } from '../../db/credit-notes.js';
+import { lifecycleContext } from '../../commands/ledger.js';
+import { allowedActions, isEnrolledUnpaid, isOpen, isOverdue } from '../../domain/invoice-lifecycle.js';
 import { toCreditorReference } from '../../domain/payment-reference.js';
 import type { Deps } from '../../deps.js';
 import { render } from '../render.js';
-import { field, loadInvoiceParam, optionalField } from './forms.js';
+import { field, idParam, loadInvoiceParam, optionalField } from './forms.js';
 
 const NOTICES: Record<string, string> = {
   payment: 'Payment recorded.',
@@ -27,7 +29,11 @@ const NOTICES: Record<string, string> = {
   retry: 'Enrolment queued again.',
   enrolled: 'Marked as enrolled. The learner has been emailed the course link.',
   resent: 'The invoice email is on its way to the learner.',
-  cancelled: 'Invoice cancelled. The learner has been told.',
+  cancelled: 'Invoice cancelled with a credit note. The learner has been emailed both.',
+  reversed: 'Payment reversed. The invoice and its balance follow.',
+  'written-off': 'Difference written off: the invoice is paid.',
+  refund: 'Refund recorded.',
+  withdrawn: 'Marked as withdrawn: the invoice is to be paid again.',
 };
 
 export function registerInvoicePageRoutes(router: Router, deps: Deps): void {
@@ -46,15 +52,24 @@ export function registerInvoicePageRoutes(router: Router, deps: Deps): void {
       links: invoiceLinks(config.publicUrl, invoice),
       amountDueMinor: amountDueMinor(invoice),
       overdue: isOverdue(invoice, today()),
-      actions: allowedActions(invoice, ctx.state.staff!.role),
+      actions: allowedActions(invoice, ctx.state.staff!.role, lifecycleContext(config, invoice)),
+      balanceMinor: balanceMinor(invoice),
+      refundableMinor: refundableMinor(invoice),
+      enrolledUnpaid: isEnrolledUnpaid(invoice),
+      creditNote: creditNoteForInvoice(db, invoice.id),
+      writeOffLimitMinor: lifecycleContext(config, invoice).writeOffLimitMinor,
+      formKey: () => deps.randomBytes(18).toString('base64url'),
+      today: today(),
+      reverseError: idParam(typeof ctx.query.reverse_error === 'string' ? ctx.query.reverse_error : undefined),
+      writeOffError: ctx.query.write_off_error === '1',
       creditorReference: invoice.currency === 'EUR' ? toCreditorReference(invoice.paymentReference) : undefined,
-      payments: paymentsForInvoice(db, invoice.id),
+      ledger: ledgerForInvoice(db, invoice.id),
       attempts: attemptsForInvoice(db, invoice.id),
       job: findEnrolmentJob(db, invoice.id),
       emails: emailsForInvoice(db, invoice.id),
       timeline: invoiceTimeline(db, invoice.id),
       open: isOpen(invoice.status),
-      paidInFull: invoice.paidMinor >= invoice.totalMinor,
+      paidInFull: balanceMinor(invoice) <= 0,
     });
   });
 

@@ -3,10 +3,11 @@ import type Router from '@koa/router';
 import type { Context } from 'koa';
 import { calendarDate } from '../../clock.js';
 import { staffActor } from '../../commands/actors.js';
-import { recordPayment } from '../../commands/payments.js';
+import { recordPayment } from '../../commands/ledger.js';
 import { amountDueMinor, type Invoice } from '../../domain/invoice.js';
 import { minorToDecimalString, parseDecimalAmount } from '../../domain/money.js';
 import { parseCalendarDate } from '../../domain/calendar-date.js';
+import { refusal } from '../../domain/invoice-lifecycle.js';
 import type { Deps } from '../../deps.js';
 import { AppError } from '../../errors.js';
 import { render } from '../render.js';
@@ -49,6 +50,9 @@ export function registerPaymentRoutes(router: Router, deps: Deps): void {
 
   router.post('invoice-payment-submit', '/invoices/:id/payments', function submitPayment(ctx) {
     const invoice = loadInvoice(ctx);
+    // A payment the lifecycle refuses (a cancelled invoice) is refused before its fields are checked.
+    const refused = refusal(invoice, 'pay', ctx.state.staff!.role);
+    if (refused) throw new AppError(refused, `payment on invoice ${invoice.number} (${invoice.status})`);
     const body = (ctx.request.body ?? {}) as Record<string, unknown>;
     const values = {
       amount: field(body, 'amount', 40),
@@ -71,7 +75,7 @@ export function registerPaymentRoutes(router: Router, deps: Deps): void {
       return paymentForm(ctx, invoice, values, errors);
     }
     const staff = ctx.state.staff!;
-    const outcome = recordPayment(deps, { ...staffActor(staff), staffId: staff.id }, invoice.id, {
+    const outcome = recordPayment(deps, staffActor(staff), invoice.id, {
       amountMinor: (amount as { minor: number }).minor,
       receivedOn: values.receivedOn,
       bankReference: optionalField(body, 'bankReference', 200),
