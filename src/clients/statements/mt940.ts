@@ -129,6 +129,8 @@ function readStatementLine(field: Field, currency: string): StatementLineFacts {
 interface InformationFacts {
   bookingText: string | null;
   parts: string[];
+  /** What a person reads; for the DK structure the SVWZ text with its 27-character cuts mended. */
+  text: string;
   endToEndId: string | null;
   structuredReference: string | null;
   payerName: string | null;
@@ -182,6 +184,7 @@ function readGermanStructure(text: string, separator: string): InformationFacts 
   return {
     bookingText: one('00'),
     parts: parts.map((part) => part.trim()),
+    text: keyed.has('SVWZ') ? joinText([svwz, keyed.get('ABWA')]) : joinText(parts),
     endToEndId: endToEnd === 'NOTPROVIDED' ? null : endToEnd,
     structuredReference: rf && svwz.replace(/\s+/g, '') === rf[0] ? rf[0] : null,
     payerName,
@@ -248,6 +251,7 @@ function readSwiftCodes(text: string): InformationFacts {
   return {
     bookingText: nonEmpty(values.get('TRTP')),
     parts: remittance.trim() === '' ? [] : [remittance.trim()],
+    text: remittance.trim(),
     endToEndId: endToEnd === 'NOTPROVIDED' ? null : endToEnd,
     structuredReference,
     payerName: nonEmpty(values.get('NAME')) ?? nonEmpty(counterparty[2]),
@@ -262,7 +266,16 @@ function readInformation(field: Field): InformationFacts {
   if (german) return readGermanStructure(joined, german[1] as string);
   if (/^\/[A-Z]{2,4}\//.test(joined)) return readSwiftCodes(joined);
   const parts = field.lines.map((line) => line.trim()).filter((line) => line !== '');
-  return { bookingText: null, parts, endToEndId: null, structuredReference: null, payerName: null, payerAccount: null, returnReason: null };
+  return {
+    bookingText: null,
+    parts,
+    text: joinText(parts),
+    endToEndId: null,
+    structuredReference: null,
+    payerName: null,
+    payerAccount: null,
+    returnReason: null,
+  };
 }
 
 interface OpenStatement {
@@ -305,7 +318,7 @@ export function parseMt940(text: string): ParsedStatement {
       endToEndId: info?.endToEndId ?? null,
       structuredReference: info?.structuredReference ?? null,
       remittanceParts: parts,
-      remittance: joinText([...parts, info?.bookingText, facts.customerReference, facts.supplementary]),
+      remittance: joinText([info?.text, info?.bookingText, facts.customerReference, facts.supplementary]),
       payerName: info?.payerName ?? null,
       payerAccount: info?.payerAccount ?? null,
       returnReason: info?.returnReason ?? null,
