@@ -329,7 +329,7 @@ export function parseMt940(text: string): ParsedStatement {
   const closeStatement = (endLine: number): void => {
     if (statement === null) return;
     flushLine(null);
-    if (statement.closing === null) fail(`line ${endLine}`, `the statement starting at ${statement.where} ends without a closing balance (:62F:)`);
+    if (statement.closing === null) fail(`line ${endLine}`, `the ${statement.where} ends without a closing balance (:62F:)`);
     sections.push({
       where: statement.where,
       account: statement.account as StatementAccount,
@@ -349,7 +349,7 @@ export function parseMt940(text: string): ParsedStatement {
     if (field.tag === '20') {
       closeStatement(field.line);
       statement = {
-        where,
+        where: `statement at ${where}`,
         reference: nonEmpty(value),
         sequence: null,
         account: null,
@@ -407,10 +407,7 @@ export function parseMt940(text: string): ParsedStatement {
   }
   const lastLine = text.split(/\r\n|\r|\n/).length;
   if (statement !== null && (statement as OpenStatement).closing === null) {
-    fail(
-      `line ${lastLine}`,
-      `the file ends inside the statement starting at ${(statement as OpenStatement).where}, before its closing balance (:62F:): is it truncated?`,
-    );
+    fail(`line ${lastLine}`, `the file ends inside the ${(statement as OpenStatement).where}, before its closing balance (:62F:): is it truncated?`);
   }
   closeStatement(lastLine);
 
