@@ -7,7 +7,7 @@
  * 2xx: enrolled. 5xx, 429, timeout, network: retried with backoff for about a day. Other 4xx: failed.
  */
 import { addSeconds, toDbTime } from '../clock.js';
-import type { EnrolOutcome } from '../clients/openlearning-api.js';
+import { describeEnrolmentTarget, enrolmentTargetOf, type EnrolOutcome } from '../clients/openlearning-api.js';
 import { appendAudit } from '../db/audit.js';
 import { writeTransaction } from '../db/connection.js';
 import {
@@ -85,7 +85,7 @@ async function processJob(deps: Deps, owner: string, job: EnrolmentJob): Promise
   }
 
   const attemptId = startEnrolmentAttempt(db, job.id, invoice.id, at());
-  const result: EnrolOutcome = await deps.openlearning.enrol(invoice.classId, invoice.olUserId);
+  const result: EnrolOutcome = await deps.openlearning.enrol(enrolmentTargetOf(invoice));
   const attempts = job.attempts + 1;
   deps.logger.info({ invoice: invoice.number, attempt: attempts, outcome: result.kind, status: result.status }, 'enrolment call');
 
@@ -100,7 +100,7 @@ async function processJob(deps: Deps, owner: string, job: EnrolmentJob): Promise
         ...SYSTEM,
         action: 'enrolment.succeeded',
         invoiceId: invoice.id,
-        summary: `Enrolled in class ${invoice.classId} on OpenLearning (attempt ${attempts}, ${statusText})`,
+        summary: `Enrolled in ${describeEnrolmentTarget(enrolmentTargetOf(invoice))} on OpenLearning (attempt ${attempts}, ${statusText})`,
         after: { status: 'enrolled' },
         data: { attemptId, httpStatus: result.status, message: result.message },
       });

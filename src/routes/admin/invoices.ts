@@ -187,7 +187,7 @@ export function registerInvoiceRoutes(router: Router, deps: Deps): void {
             csvText(i.buyerOrganisation),
             csvText(i.buyerTaxId),
             csvText(i.courseTitle),
-            csvText(i.classId),
+            csvText(i.programId !== null ? `program ${i.programId}` : i.classId),
             i.currency,
             money(i.netMinor),
             money(i.taxMinor),
