@@ -146,7 +146,8 @@ async function readAnswer(response: Response): Promise<Answer> {
   } catch {
     return { raw, message: raw.trim() || `HTTP ${response.status}`, metaStatus: null };
   }
-  if (typeof body !== 'object' || body === null || Array.isArray(body)) return { raw, message: raw.trim() || `HTTP ${response.status}`, metaStatus: null };
+  if (typeof body !== 'object' || body === null || Array.isArray(body))
+    return { raw, message: wordsOf(body) || raw.trim() || `HTTP ${response.status}`, metaStatus: null };
   const record = body as Record<string, unknown>;
   const meta = typeof record.meta === 'object' && record.meta !== null ? (record.meta as Record<string, unknown>) : {};
   const metaStatus =
@@ -155,7 +156,9 @@ async function readAnswer(response: Response): Promise<Answer> {
     const text = wordsOf(value);
     if (text) return { raw, message: text, metaStatus };
   }
-  return { raw, message: raw.trim() || `HTTP ${response.status}`, metaStatus };
+  // Field errors at the top level ({"user": ["This field is required."]}), unless it is the {meta, data} envelope.
+  const fieldErrors = 'meta' in record || 'data' in record ? '' : wordsOf(record);
+  return { raw, message: fieldErrors || raw.trim() || `HTTP ${response.status}`, metaStatus };
 }
 
 /** Strings as they are; arrays and field-error objects ({"user": ["..."]}) flattened to their words. */
