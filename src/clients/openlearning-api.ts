@@ -156,8 +156,8 @@ async function readAnswer(response: Response): Promise<Answer> {
     const text = wordsOf(value);
     if (text) return { raw, message: text, metaStatus };
   }
-  // Field errors at the top level ({"user": ["This field is required."]}), unless it is the {meta, data} envelope.
-  const fieldErrors = 'meta' in record || 'data' in record ? '' : wordsOf(record);
+  // A refusal's field errors at the top level ({"user": ["This field is required."]}); a success keeps its body as sent.
+  const fieldErrors = response.ok || 'meta' in record || 'data' in record ? '' : wordsOf(record);
   return { raw, message: fieldErrors || raw.trim() || `HTTP ${response.status}`, metaStatus };
 }
 
