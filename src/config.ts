@@ -42,6 +42,7 @@ export interface AbaSettings {
 }
 
 export type Mode = 'production' | 'sandbox';
+export type EnrolApi = 'form' | 'json';
 
 /** Which date an invoice gives as the date of supply: always the issue date, or the class start date when OpenLearning sends one. */
 export const SUPPLY_DATE_SOURCES = ['issue', 'class_start'] as const;
@@ -74,6 +75,10 @@ export interface Config {
     jwksCooldownMs: number;
     /** Hosts besides openlearning.com (and its subdomains) that redirect_url may point to. '*.x' allows subdomains of x. */
     redirectHosts: string[];
+    /** How class enrolments are sent: the documented form call, or the External Gateway's JSON call. */
+    enrolApi: EnrolApi;
+    /** Tokens that stay valid longer than this (exp minus iat) are refused. */
+    tokenMaxAgeSeconds: number;
   };
   mail: { smtpUrl: string | undefined; from: string; financeEmail: string | undefined };
   seller: {
@@ -143,6 +148,10 @@ const HINTS: Record<string, string> = {
   OPENLEARNING_API_URL: 'the API base URL, normally https://api.openlearning.com/v2.2',
   OPENLEARNING_API_TIMEOUT: 'seconds to wait for OpenLearning before retrying later, e.g. 15',
   OPENLEARNING_REDIRECT_HOSTS: 'extra course hosts allowed in redirect_url, comma separated, e.g. learn.example.edu,*.example.edu',
+  OPENLEARNING_ENROL_API:
+    'form (POST {api}/enrolments/ with a form body, the course-level help page) or json (POST {api}/enrolments/submit-json/, the institution External Gateway)',
+  OPENLEARNING_TOKEN_MAX_AGE:
+    'the longest validity (exp minus iat) a token may have: seconds, or a number with s, m, h or d, between 1m and 30d, e.g. 1d or 3600',
   SMTP_URL: 'e.g. smtp://user:password@mail.example.edu:587 or smtps://...:465; leave unset to write emails to DATA_DIR/mail/ instead',
   MAIL_FROM: 'the sender of every email, e.g. MAIL_FROM="Example Academy Billing <billing@example.edu>"',
   FINANCE_EMAIL: 'where staff alerts go (failed enrolments), e.g. FINANCE_EMAIL=finance@example.edu',
@@ -236,6 +245,8 @@ const envSchema = z.object({
   OPENLEARNING_API_URL: text('https://api.openlearning.com/v2.2'),
   OPENLEARNING_API_TIMEOUT: integer(15, 1, 300),
   OPENLEARNING_REDIRECT_HOSTS: optionalText,
+  OPENLEARNING_ENROL_API: z.preprocess(emptyToUndefined, z.enum(['form', 'json'], { error: 'must be form or json' }).default('form')),
+  OPENLEARNING_TOKEN_MAX_AGE: text('1d'),
   SMTP_URL: optionalText,
   MAIL_FROM: optionalText,
   FINANCE_EMAIL: emailAddress,
@@ -393,6 +404,11 @@ export function loadConfig(processEnv: Env, options: LoadConfigOptions = {}): Co
     if (!/^(\*\.)?[a-z0-9-]+(\.[a-z0-9-]+)+$/.test(h)) problem('OPENLEARNING_REDIRECT_HOSTS', `"${h}" is not a host name`);
   }
 
+  const tokenMaxAgeSeconds = parseDuration(e.OPENLEARNING_TOKEN_MAX_AGE);
+  if (tokenMaxAgeSeconds === undefined || tokenMaxAgeSeconds < 60 || tokenMaxAgeSeconds > 30 * 86_400) {
+    problem('OPENLEARNING_TOKEN_MAX_AGE', `"${e.OPENLEARNING_TOKEN_MAX_AGE}" is not a duration between 1m and 30d`);
+  }
+
   if (e.SMTP_URL !== undefined) {
     if (!URL.canParse(e.SMTP_URL) || !['smtp:', 'smtps:'].includes(new URL(e.SMTP_URL).protocol)) {
       problem('SMTP_URL', 'must be an smtp:// or smtps:// URL');
@@ -524,6 +540,8 @@ export function loadConfig(processEnv: Env, options: LoadConfigOptions = {}): Co
       apiTimeoutMs: e.OPENLEARNING_API_TIMEOUT * 1000,
       jwksCooldownMs: 30_000,
       redirectHosts: sandbox ? [...redirectHosts, new URL(publicUrl).hostname] : redirectHosts,
+      enrolApi: e.OPENLEARNING_ENROL_API,
+      tokenMaxAgeSeconds: tokenMaxAgeSeconds!,
     },
     mail: { smtpUrl: e.SMTP_URL, from: mailFrom!, financeEmail: e.FINANCE_EMAIL },
     seller: {
@@ -707,6 +725,15 @@ export function dataDirProblem(dir: string): ConfigProblem | undefined {
     return problem(`${dir} is not writable by this process (${(error as NodeJS.ErrnoException).code ?? String(error)})`);
   }
   return undefined;
+}
+
+const DURATION_UNITS: Record<string, number> = { s: 1, m: 60, h: 3600, d: 86_400 };
+
+/** '3600', '90s', '15m', '12h', '1d' in seconds; undefined when it is none of these. */
+function parseDuration(value: string): number | undefined {
+  const match = /^(\d{1,9})\s*([smhd]?)$/i.exec(value.trim());
+  if (!match) return undefined;
+  return Number(match[1]) * DURATION_UNITS[(match[2] || 's').toLowerCase()]!;
 }
 
 function splitPemBlocks(pem: string): string[] {

@@ -69,10 +69,23 @@ export const ERROR_CATALOGUE = {
     message: 'The course sent you to the wrong payment page.',
     action: 'Tell the course team; they need to check the External Enrolment URL of the course.',
   },
+  'token.unsigned': {
+    status: 400,
+    title: 'This course is not set up to send signed enrolment details',
+    message: 'OpenLearning sent your enrolment details without a signature, so we cannot trust them and have not used them.',
+    action:
+      'Tell the course team: in OpenLearning, Institution Settings > External Gateway, "Signed Data Transfer" must be switched on. Then go back to the course page and click "Join now" again.',
+  },
+  'token.lifetime': {
+    status: 400,
+    title: 'Your enrolment link could not be accepted',
+    message: 'The link from OpenLearning is valid for far longer than an enrolment link should be.',
+    action: `${GO_BACK} If this keeps happening, tell the course team.`,
+  },
   'token.claims': {
     status: 400,
     title: 'Your enrolment link is incomplete',
-    message: 'Some details about the class were missing from the link sent by OpenLearning.',
+    message: 'Some details about the class or program were missing or unreadable in the link sent by OpenLearning.',
     action: `${GO_BACK} If this keeps happening, tell the course team.`,
   },
   'token.currency': {
@@ -86,6 +99,12 @@ export const ERROR_CATALOGUE = {
     title: 'This class has a price we cannot invoice',
     message: 'The class price is not a valid amount for its currency.',
     action: 'Tell the course team; they need to check the class price on OpenLearning.',
+  },
+  'token.zero_price': {
+    status: 400,
+    title: 'This class is free: there is nothing to invoice',
+    message: 'The price OpenLearning sent is zero, and this payment page only issues invoices to be paid by bank transfer.',
+    action: 'Tell the course team; a free class or program should be set up on OpenLearning without the external payment gateway.',
   },
   'token.redirect_url': {
     status: 400,

@@ -101,11 +101,20 @@ export function createPortal(config: Config, overrides: PortalOverrides = {}): P
       redirectHosts: config.openlearning.redirectHosts,
       jwksCooldownMs: config.openlearning.jwksCooldownMs,
       plainHttpHosts: config.mode === 'sandbox' ? [new URL(config.publicUrl).hostname] : [],
+      maxLifetimeSeconds: config.openlearning.tokenMaxAgeSeconds,
+      tax: { rate: config.tax.rate, inclusive: config.tax.inclusive },
       clock,
     }),
     openlearning:
       overrides.openlearning ??
-      createOpenLearningClient({ apiUrl: config.openlearning.apiUrl, apiKey: config.openlearning.apiKey, timeoutMs: config.openlearning.apiTimeoutMs }),
+      createOpenLearningClient({
+        apiUrl: config.openlearning.apiUrl,
+        apiKey: config.openlearning.apiKey,
+        timeoutMs: config.openlearning.apiTimeoutMs,
+        enrolApi: config.openlearning.enrolApi,
+        institution: config.openlearning.audience,
+        logger,
+      }),
     randomBytes: overrides.randomBytes ?? randomBytes,
     background: runner,
   };

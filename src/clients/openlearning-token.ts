@@ -1,29 +1,41 @@
 /**
  * Verifies the token OpenLearning's "Join now" button posts to /enrol. Nothing here writes
  * anything: a refusal is an AppError whose id names the reason and whose detail goes to the log.
+ *
+ * Two OpenLearning set-ups send these tokens: the course-level payment gateway (classes: `course`
+ * and `class`) and the institution-level External Gateway (classes as above, possibly with an
+ * `access_code`, or programs: `program` and no course or class). Which claims arrive is not fully
+ * documented, so unknown claims are tolerated and their names reported for the log.
  */
 import { createPublicKey, type KeyObject } from 'node:crypto';
 import { createRemoteJWKSet, decodeProtectedHeader, errors, jwtVerify, type JWTPayload, type JWTVerifyGetKey } from 'jose';
 import { z } from 'zod';
 import type { Clock } from '../clock.js';
+import { checkInvoiceTotal } from '../domain/amount-limits.js';
 import { isCurrencyCode } from '../domain/currencies.js';
 import { parseDecimalAmount } from '../domain/money.js';
+import type { TaxRate } from '../domain/tax.js';
+import { hasControlCharacters } from '../domain/text.js';
 import { AppError } from '../errors.js';
 
 export const CLOCK_TOLERANCE_SECONDS = 60;
 const MAX_TOKEN_LENGTH = 8 * 1024;
+
+/** What the learner buys: a class of a course, or an institution's program. */
+export type Offering = { kind: 'class'; courseId: string; classId: string } | { kind: 'program'; programId: string };
 
 export interface EnrolmentClaims {
   jti: string;
   olUserId: string;
   audience: string;
   expiresAt: Date;
-  courseId: string;
-  classId: string;
+  offering: Offering;
   title: string;
   currency: string;
   priceMinor: number;
   redirectUrl: string;
+  /** Names of every claim the token carried, for the log (the gateway's claims are not all documented). */
+  claimNames: string[];
 }
 
 export interface TokenVerifierOptions {
@@ -36,15 +48,32 @@ export interface TokenVerifierOptions {
   plainHttpHosts?: readonly string[];
   /** Minimum time between two fetches of the key set (jose's cooldown); 30 s unless a test says otherwise. */
   jwksCooldownMs?: number;
+  /** Longest validity (exp minus iat, or minus now without iat) a token may have. */
+  maxLifetimeSeconds: number;
+  /** The tax the invoice will add or include, so a price whose total cannot be invoiced is refused here. */
+  tax: { rate: TaxRate; inclusive: boolean };
   clock: Clock;
 }
 
-const nonEmpty = (max: number) => z.string().trim().min(1).max(max);
+/** Claim names that, posted as plain form fields without a jwt, mean "Signed Data Transfer" is off. */
+const UNSIGNED_FIELD_NAMES = ['sub', 'aud', 'title', 'program', 'course', 'class', 'currency', 'price', 'jti', 'redirect_url', 'access_code', 'exp'];
+
+// Token text is treated like form text: one line, no control characters or bidi overrides, which
+// would otherwise reach the PDF, email subjects and log lines.
+const nonEmpty = (max: number) =>
+  z
+    .string()
+    .trim()
+    .min(1)
+    .max(max)
+    .refine((v) => !hasControlCharacters(v), { error: 'contains control characters or bidi overrides' });
 const claimsSchema = z.object({
   jti: nonEmpty(256),
   sub: nonEmpty(256),
-  course: nonEmpty(256),
-  class: nonEmpty(256),
+  course: nonEmpty(256).optional(),
+  class: nonEmpty(256).optional(),
+  // The type of a program id is not documented: a string, or a whole number taken as its digits.
+  program: z.union([nonEmpty(256), z.number().int().nonnegative().transform(String)]).optional(),
   title: nonEmpty(500),
   currency: z.string().min(1).max(8),
   price: z.union([z.string().max(40), z.number()]),
@@ -62,6 +91,22 @@ export class TokenVerifier {
     this.jwks = options.jwksUrl
       ? createRemoteJWKSet(new URL(options.jwksUrl), { cooldownDuration: options.jwksCooldownMs ?? 30_000, cacheMaxAge: 10 * 60_000, timeoutDuration: 5_000 })
       : undefined;
+  }
+
+  /**
+   * The form OpenLearning posted to /enrol. Without "Signed Data Transfer" the External Gateway
+   * posts the claims as plain fields: those are refused on their own, since anyone can type them.
+   */
+  async verifyPost(form: Record<string, unknown>): Promise<EnrolmentClaims> {
+    const jwt = form.jwt;
+    if (typeof jwt !== 'string' || jwt.trim() === '') {
+      const plain = Object.keys(form).filter((name) => UNSIGNED_FIELD_NAMES.includes(name));
+      if (plain.length > 0) {
+        const received = Object.keys(form).slice(0, 30).join(', ');
+        throw new AppError('token.unsigned', `unsigned fields instead of a jwt (Signed Data Transfer is off); fields received: ${received}`);
+      }
+    }
+    return this.verify(jwt);
   }
 
   async verify(jwt: unknown): Promise<EnrolmentClaims> {
@@ -84,7 +129,28 @@ export class TokenVerifier {
     if (typeof alg !== 'string' || !allowed.includes(alg)) throw new AppError('token.algorithm', `alg ${JSON.stringify(alg)} is not accepted`);
 
     const payload = await this.verifySignatureAndTimes(token, alg, pemAlgorithms, jwksAlgorithms);
+    this.checkAudienceShape(payload);
+    this.checkLifetime(payload);
     return this.checkClaims(payload);
+  }
+
+  /** jose accepts the configured audience as a string or inside an array; anything else in the array is wrong too. */
+  private checkAudienceShape(payload: JWTPayload): void {
+    const aud: unknown = payload.aud;
+    if (typeof aud === 'string' || (Array.isArray(aud) && aud.every((a) => typeof a === 'string'))) return;
+    throw new AppError('token.wrong_audience', `aud ${JSON.stringify(aud)} is not a string or an array of strings`);
+  }
+
+  /** OpenLearning's tokens live about 10 minutes; one valid for years is a leaked or forged set-up. */
+  private checkLifetime(payload: JWTPayload): void {
+    const issuedAt = typeof payload.iat === 'number' ? payload.iat : this.options.clock.now().getTime() / 1000;
+    const lifetime = (payload.exp as number) - issuedAt;
+    if (lifetime > this.options.maxLifetimeSeconds + CLOCK_TOLERANCE_SECONDS) {
+      throw new AppError(
+        'token.lifetime',
+        `the token is valid for ${Math.round(lifetime)} s${typeof payload.iat === 'number' ? ' (exp minus iat)' : ' from now (no iat)'}, more than the ${this.options.maxLifetimeSeconds} s allowed by OPENLEARNING_TOKEN_MAX_AGE`,
+      );
+    }
   }
 
   private async verifySignatureAndTimes(token: string, alg: string, pemAlgorithms: string[], jwksAlgorithms: string[]): Promise<JWTPayload> {
@@ -127,9 +193,14 @@ export class TokenVerifier {
       throw new AppError('token.claims', issues);
     }
     const c = parsed.data;
+    const offering = offeringOf(c);
     if (!isCurrencyCode(c.currency)) throw new AppError('token.currency', `currency ${JSON.stringify(c.currency)} is not an ISO 4217 code`);
     const price = parseDecimalAmount(c.price, c.currency);
     if (!price.ok) throw new AppError('token.price', `price ${JSON.stringify(c.price)} ${c.currency}: ${price.error}`);
+    // A bank-transfer invoice for nothing helps no one: a free class is set up without this gateway.
+    if (price.minor === 0) throw new AppError('token.zero_price', `price ${JSON.stringify(c.price)} ${c.currency} is zero`);
+    const total = checkInvoiceTotal(price.minor, c.currency, this.options.tax);
+    if (!total.ok) throw new AppError('token.price', `price ${JSON.stringify(c.price)} ${c.currency}: ${total.reason}`);
     const redirectProblem = this.redirectUrlProblem(c.redirect_url);
     if (redirectProblem) throw new AppError('token.redirect_url', `redirect_url ${JSON.stringify(c.redirect_url)}: ${redirectProblem}`);
     return {
@@ -137,12 +208,12 @@ export class TokenVerifier {
       olUserId: c.sub,
       audience: this.options.audience,
       expiresAt: new Date((payload.exp as number) * 1000),
-      courseId: c.course,
-      classId: c.class,
+      offering,
       title: c.title,
       currency: c.currency,
       priceMinor: price.minor,
       redirectUrl: new URL(c.redirect_url).href,
+      claimNames: Object.keys(payload).slice(0, 50),
     };
   }
 
@@ -157,6 +228,21 @@ export class TokenVerifier {
     if (isAllowedCourseHost(host, this.options.redirectHosts)) return undefined;
     return `host ${host} is not openlearning.com or an allowed course host`;
   }
+}
+
+/** A token sells either a program or a class of a course, never both. */
+function offeringOf(c: { course?: string | undefined; class?: string | undefined; program?: string | undefined }): Offering {
+  if (c.program !== undefined) {
+    const alsoClass = (['course', 'class'] as const).filter((name) => c[name] !== undefined);
+    if (alsoClass.length > 0)
+      throw new AppError('token.claims', `program together with ${alsoClass.join(' and ')}: a token is for a program or a class, not both`);
+    return { kind: 'program', programId: c.program };
+  }
+  if (c.course === undefined || c.class === undefined) {
+    const missing = (['course', 'class'] as const).filter((name) => c[name] === undefined);
+    throw new AppError('token.claims', `${missing.join(', ')}: required (or program, for a program)`);
+  }
+  return { kind: 'class', courseId: c.course, classId: c.class };
 }
 
 export function isAllowedCourseHost(host: string, extraHosts: readonly string[]): boolean {

@@ -1,6 +1,6 @@
 import { toDbTime, addSeconds } from '../clock.js';
 import { writeTransaction } from '../db/connection.js';
-import { findLiveInvoiceForLearnerClass } from '../db/invoices.js';
+import { findLiveInvoiceFor } from '../db/invoices.js';
 import { insertEnrolmentRequest, markTokenUsed } from '../db/requests.js';
 import type { Invoice } from '../domain/invoice.js';
 import type { Deps } from '../deps.js';
@@ -12,12 +12,23 @@ export const BILLING_LINK_HOURS = 24;
 export type AcceptedEnrolment = { kind: 'billing'; token: string } | { kind: 'existing-invoice'; invoice: Invoice };
 
 /**
- * Step 1 of the learner flow: the token OpenLearning posted is verified (no writes), then in one
- * transaction its jti is spent and either a billing request is stored or, when this learner
- * already has a live invoice for this class, that invoice is returned instead of a second one.
+ * Step 1 of the learner flow: the form OpenLearning posted is verified (no writes), then in one
+ * transaction the token's jti is spent and either a billing request is stored or, when this
+ * learner already has a live invoice for this class or program, that invoice is returned instead
+ * of a second one.
  */
-export async function acceptEnrolment(deps: Pick<Deps, 'db' | 'clock' | 'tokens' | 'randomBytes' | 'logger'>, jwt: unknown): Promise<AcceptedEnrolment> {
-  const claims = await deps.tokens.verify(jwt);
+export async function acceptEnrolment(
+  deps: Pick<Deps, 'db' | 'clock' | 'tokens' | 'randomBytes' | 'logger'>,
+  form: Record<string, unknown>,
+): Promise<AcceptedEnrolment> {
+  const claims = await deps.tokens.verifyPost(form);
+  const { offering } = claims;
+  // Which claims the gateway sends is not fully documented: their names (not values) go to the log.
+  deps.logger.info({ jti: claims.jti, offering: offering.kind, claims: claims.claimNames }, 'enrolment token accepted');
+  const ids =
+    offering.kind === 'program'
+      ? { courseId: '', classId: '', programId: offering.programId }
+      : { courseId: offering.courseId, classId: offering.classId, programId: null };
   const now = deps.clock.now();
   const token = newSecretToken(deps.randomBytes);
   return writeTransaction(deps.db, () => {
@@ -28,15 +39,14 @@ export async function acceptEnrolment(deps: Pick<Deps, 'db' | 'clock' | 'tokens'
       tokenExpiresAt: toDbTime(claims.expiresAt),
     });
     if (!fresh) throw new AppError('token.replayed', `jti ${claims.jti} was already used`, { courseUrl: claims.redirectUrl });
-    const existing = findLiveInvoiceForLearnerClass(deps.db, claims.olUserId, claims.classId);
+    const existing = findLiveInvoiceFor(deps.db, claims.olUserId, ids);
     if (existing) return { kind: 'existing-invoice', invoice: existing } as const;
     insertEnrolmentRequest(deps.db, {
       token,
       jti: claims.jti,
       olUserId: claims.olUserId,
       audience: claims.audience,
-      courseId: claims.courseId,
-      classId: claims.classId,
+      ...ids,
       title: claims.title,
       currency: claims.currency,
       priceMinor: claims.priceMinor,

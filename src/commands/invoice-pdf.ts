@@ -63,7 +63,7 @@ export function buildInvoicePdfModel(config: Pick<Config, 'publicUrl' | 'timeZon
     currency: invoice.currency,
     line: {
       description: invoice.courseTitle,
-      detail: `OpenLearning class ${invoice.classId}`,
+      detail: invoice.programId !== null ? `OpenLearning program ${invoice.programId}` : `OpenLearning class ${invoice.classId}`,
       quantity: '1',
       unitPrice: formatAmount(invoice.taxInclusive ? invoice.totalMinor : invoice.netMinor, invoice.currency),
       taxRate: hasTax ? rateText : '–',

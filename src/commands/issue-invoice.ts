@@ -2,7 +2,7 @@ import { addDays, addCalendarDays, calendarDate, toDbTime } from '../clock.js';
 import type { Config } from '../config.js';
 import { appendAudit } from '../db/audit.js';
 import { writeTransaction } from '../db/connection.js';
-import { findInvoiceById, findLiveInvoiceForLearnerClass, insertInvoice, nextInvoiceSeq, paymentReferenceExists } from '../db/invoices.js';
+import { findInvoiceById, findLiveInvoiceFor, insertInvoice, nextInvoiceSeq, paymentReferenceExists } from '../db/invoices.js';
 import { findRequestByToken, linkRequestToInvoice } from '../db/requests.js';
 import type { BillingDetails } from '../domain/billing-details.js';
 import { formatInvoiceNumber, type Invoice, type Issuer } from '../domain/invoice.js';
@@ -48,7 +48,7 @@ export function issueInvoice(
     if (request.expiresAt <= at)
       throw new AppError('billing.link_expired', `request ${request.id} expired at ${request.expiresAt}`, { courseUrl: request.redirectUrl });
 
-    const live = findLiveInvoiceForLearnerClass(db, request.olUserId, request.classId);
+    const live = findLiveInvoiceFor(db, request.olUserId, request);
     if (live) {
       linkRequestToInvoice(db, request.id, live.id);
       return { invoice: live, created: false };
@@ -70,6 +70,7 @@ export function issueInvoice(
       audience: request.audience,
       courseId: request.courseId,
       classId: request.classId,
+      programId: request.programId,
       courseTitle: request.title,
       redirectUrl: request.redirectUrl,
       buyerName: details.name,
@@ -100,8 +101,13 @@ export function issueInvoice(
       actorLabel: `OpenLearning user ${request.olUserId}`,
       action: 'enrolment.requested',
       invoiceId: id,
-      summary: `Learner clicked "Join now" for ${request.title} (class ${request.classId})`,
-      data: { jti: request.jti, courseId: request.courseId, classId: request.classId, priceMinor: request.priceMinor, currency: request.currency },
+      summary: `Learner clicked "Join now" for ${request.title} (${request.programId !== null ? `program ${request.programId}` : `class ${request.classId}`})`,
+      data: {
+        jti: request.jti,
+        ...(request.programId !== null ? { programId: request.programId } : { courseId: request.courseId, classId: request.classId }),
+        priceMinor: request.priceMinor,
+        currency: request.currency,
+      },
     });
     appendAudit(db, {
       at,

@@ -3,7 +3,7 @@ import { canTransition, OPEN_STATUSES, type InvoiceStatus } from '../domain/invo
 import { sql, type Db } from './connection.js';
 
 export const INVOICE_COLUMNS = `invoices.id, seq, number, access_token AS accessToken, payment_reference AS paymentReference, status,
-  ol_user_id AS olUserId, audience, course_id AS courseId, class_id AS classId, course_title AS courseTitle,
+  ol_user_id AS olUserId, audience, course_id AS courseId, class_id AS classId, program_id AS programId, course_title AS courseTitle,
   redirect_url AS redirectUrl, buyer_name AS buyerName, buyer_email AS buyerEmail, buyer_organisation AS buyerOrganisation,
   buyer_address AS buyerAddress, buyer_country AS buyerCountry, buyer_tax_id AS buyerTaxId, buyer_po_number AS buyerPoNumber,
   currency, net_minor AS netMinor, tax_minor AS taxMinor, total_minor AS totalMinor, paid_minor AS paidMinor, written_off_minor AS writtenOffMinor, refunded_minor AS refundedMinor, credited_minor AS creditedMinor, withdrawn_at AS withdrawnAt,
@@ -40,10 +40,28 @@ export function findLiveInvoiceForLearnerClass(db: Db, olUserId: string, classId
   return one(
     sql<[string, string], InvoiceRow>(
       db,
-      `SELECT ${INVOICE_COLUMNS} FROM invoices WHERE ol_user_id = ? AND class_id = ?
+      `SELECT ${INVOICE_COLUMNS} FROM invoices WHERE ol_user_id = ? AND class_id = ? AND program_id IS NULL
          AND status NOT IN ('expired', 'cancelled') ORDER BY id DESC LIMIT 1`,
     ).get(olUserId, classId),
   );
+}
+
+/** The learner's newest live invoice for this program. */
+export function findLiveInvoiceForLearnerProgram(db: Db, olUserId: string, programId: string): Invoice | undefined {
+  return one(
+    sql<[string, string], InvoiceRow>(
+      db,
+      `SELECT ${INVOICE_COLUMNS} FROM invoices WHERE ol_user_id = ? AND program_id = ?
+         AND status NOT IN ('expired', 'cancelled') ORDER BY id DESC LIMIT 1`,
+    ).get(olUserId, programId),
+  );
+}
+
+/** The live invoice for whatever the request or token is for: a class or a program. */
+export function findLiveInvoiceFor(db: Db, olUserId: string, offering: { classId: string; programId: string | null }): Invoice | undefined {
+  return offering.programId !== null
+    ? findLiveInvoiceForLearnerProgram(db, olUserId, offering.programId)
+    : findLiveInvoiceForLearnerClass(db, olUserId, offering.classId);
 }
 
 /** Gapless numbering: invoices are never deleted and the number is taken inside the write transaction. */
@@ -72,19 +90,20 @@ export type NewInvoice = Omit<
   | 'pdfSha256'
   | 'status'
   | 'updatedAt'
->;
+  | 'programId'
+> & { /** Absent or null: a class invoice. */ programId?: string | null };
 
 export function insertInvoice(db: Db, invoice: NewInvoice): number {
-  const row = { ...invoice, issuerJson: JSON.stringify(invoice.issuer), taxInclusive: invoice.taxInclusive ? 1 : 0 };
+  const row = { ...invoice, programId: invoice.programId ?? null, issuerJson: JSON.stringify(invoice.issuer), taxInclusive: invoice.taxInclusive ? 1 : 0 };
   return Number(
     sql(
       db,
       `INSERT INTO invoices (seq, number, access_token, payment_reference, status, ol_user_id, audience, course_id, class_id,
-        course_title, redirect_url, buyer_name, buyer_email, buyer_organisation, buyer_address, buyer_country, buyer_tax_id,
+        program_id, course_title, redirect_url, buyer_name, buyer_email, buyer_organisation, buyer_address, buyer_country, buyer_tax_id,
         buyer_po_number, currency, net_minor, tax_minor, total_minor, tax_rate, tax_label, tax_inclusive, issue_date, due_date,
         issued_at, expires_at, issuer_json, updated_at)
       VALUES (@seq, @number, @accessToken, @paymentReference, 'awaiting_payment', @olUserId, @audience, @courseId, @classId,
-        @courseTitle, @redirectUrl, @buyerName, @buyerEmail, @buyerOrganisation, @buyerAddress, @buyerCountry, @buyerTaxId,
+        @programId, @courseTitle, @redirectUrl, @buyerName, @buyerEmail, @buyerOrganisation, @buyerAddress, @buyerCountry, @buyerTaxId,
         @buyerPoNumber, @currency, @netMinor, @taxMinor, @totalMinor, @taxRate, @taxLabel, @taxInclusive, @issueDate, @dueDate,
         @issuedAt, @expiresAt, @issuerJson, @issuedAt)`,
     ).run(row).lastInsertRowid,

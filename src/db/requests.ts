@@ -6,8 +6,11 @@ export interface EnrolmentRequest {
   jti: string;
   olUserId: string;
   audience: string;
+  /** For a class; both '' when the request is for a program (see migration 007). */
   courseId: string;
   classId: string;
+  /** For a program; null for a class. */
+  programId: string | null;
   title: string;
   currency: string;
   priceMinor: number;
@@ -17,7 +20,7 @@ export interface EnrolmentRequest {
   invoiceId: number | null;
 }
 
-const COLUMNS = `id, token, jti, ol_user_id AS olUserId, audience, course_id AS courseId, class_id AS classId, title,
+const COLUMNS = `id, token, jti, ol_user_id AS olUserId, audience, course_id AS courseId, class_id AS classId, program_id AS programId, title,
   currency, price_minor AS priceMinor, redirect_url AS redirectUrl, created_at AS createdAt, expires_at AS expiresAt,
   invoice_id AS invoiceId`;
 
@@ -35,8 +38,8 @@ export function insertEnrolmentRequest(db: Db, row: Omit<EnrolmentRequest, 'id' 
   return Number(
     sql(
       db,
-      `INSERT INTO enrolment_requests (token, jti, ol_user_id, audience, course_id, class_id, title, currency, price_minor, redirect_url, created_at, expires_at)
-      VALUES (@token, @jti, @olUserId, @audience, @courseId, @classId, @title, @currency, @priceMinor, @redirectUrl, @createdAt, @expiresAt)`,
+      `INSERT INTO enrolment_requests (token, jti, ol_user_id, audience, course_id, class_id, program_id, title, currency, price_minor, redirect_url, created_at, expires_at)
+      VALUES (@token, @jti, @olUserId, @audience, @courseId, @classId, @programId, @title, @currency, @priceMinor, @redirectUrl, @createdAt, @expiresAt)`,
     ).run(row).lastInsertRowid,
   );
 }

@@ -4,6 +4,7 @@
  */
 import { z } from 'zod';
 import { isCountryCode } from './countries.js';
+import { hasControlCharacters } from './text.js';
 
 export interface BillingDetails {
   name: string;
@@ -22,9 +23,6 @@ export const BILLING_FIELDS: readonly BillingField[] = ['name', 'email', 'organi
 // Internationalised addresses are fine (zoë@exämple.com); "a@b" and spaces are typos, not addresses.
 const EMAIL_PATTERN =
   /^(?!\.)(?!.*\.\.)[^\s@"<>(),;:\\[\]]{1,64}(?<!\.)@(?=.{1,253}$)(?:[\p{L}\p{N}](?:[\p{L}\p{N}-]{0,61}[\p{L}\p{N}])?\.)+(?:\p{L}{2,63}|xn--[a-z0-9-]{1,59})$/iu;
-// C0/C1 controls except tab and newlines (addresses are multi-line), plus bidi overrides that can disguise text.
-const CONTROL_CHARS = /[\u0000-\u0008\u000B\u000C\u000E-\u001F\u007F-\u009F\u202A-\u202E\u2066-\u2069]/u;
-const SINGLE_LINE_CONTROL = /[\r\n\t]/;
 
 function text(label: string, max: number, options: { required: boolean; multiline?: boolean }) {
   return z
@@ -37,7 +35,7 @@ function text(label: string, max: number, options: { required: boolean; multilin
         return;
       }
       if ([...v].length > max) ctx.addIssue({ code: 'custom', message: `Please shorten this to at most ${max} characters.` });
-      if (CONTROL_CHARS.test(v) || (!options.multiline && SINGLE_LINE_CONTROL.test(v))) {
+      if (hasControlCharacters(v, { multiline: options.multiline === true })) {
         ctx.addIssue({ code: 'custom', message: 'This contains invisible control characters; please retype it.' });
       }
     })

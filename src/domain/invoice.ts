@@ -29,8 +29,12 @@ export interface Invoice {
   status: InvoiceStatus;
   olUserId: string;
   audience: string;
+  /** The class bought; both '' on a program invoice (see migration 007): branch on programId. */
   courseId: string;
   classId: string;
+  /** The OpenLearning program bought, or null for a class. */
+  programId: string | null;
+  /** The title OpenLearning sent: the course's, or the program's. */
   courseTitle: string;
   redirectUrl: string;
   buyerName: string;

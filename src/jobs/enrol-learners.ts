@@ -9,7 +9,7 @@
  * Staff's own actions on an enrolment (retry, mark as enrolled) are commands, in commands/enrolment.ts.
  */
 import { addSeconds, toDbTime } from '../clock.js';
-import type { EnrolOutcome } from '../clients/openlearning-api.js';
+import { describeEnrolmentTarget, enrolmentTargetOf, type EnrolOutcome } from '../clients/openlearning-api.js';
 import { systemActor } from '../commands/actors.js';
 import { changeInvoice, type InvoiceChange } from '../commands/invoice-change.js';
 import {
@@ -80,7 +80,7 @@ async function processJob(deps: Deps, owner: string, job: EnrolmentJob): Promise
   }
 
   const attemptId = startEnrolmentAttempt(db, job.id, invoice.id, at());
-  const result: EnrolOutcome = await deps.openlearning.enrol(invoice.classId, invoice.olUserId);
+  const result: EnrolOutcome = await deps.openlearning.enrol(enrolmentTargetOf(invoice));
   const attempts = job.attempts + 1;
   deps.logger.info({ invoice: invoice.number, attempt: attempts, outcome: result.kind, status: result.status }, 'enrolment call');
 
@@ -93,7 +93,7 @@ async function processJob(deps: Deps, owner: string, job: EnrolmentJob): Promise
       if (change.invoice.status === 'paid') change.transition('enrolled', { enrolled_at: change.at });
       change.audit({
         action: 'enrolment.succeeded',
-        summary: `Enrolled in class ${invoice.classId} on OpenLearning (attempt ${attempts}, ${statusText})`,
+        summary: `Enrolled in ${describeEnrolmentTarget(enrolmentTargetOf(invoice))} on OpenLearning (attempt ${attempts}, ${statusText})`,
         after: { status: 'enrolled' },
         data: { attemptId, httpStatus: result.status, message: result.message },
       });

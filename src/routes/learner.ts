@@ -66,7 +66,7 @@ export function learnerRoutes(deps: Deps): Router {
   /** OpenLearning's "Join now" lands here (the External Enrolment URL). */
   router.post('enrol', '/enrol', async function receiveEnrolment(ctx) {
     const body = (ctx.request.body ?? {}) as Record<string, unknown>;
-    const accepted = await acceptEnrolment(deps, body.jwt);
+    const accepted = await acceptEnrolment(deps, body);
     ctx.status = 303;
     if (accepted.kind === 'billing') {
       ctx.redirect(billingLink(config.publicUrl, accepted.token));

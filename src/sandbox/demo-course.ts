@@ -1,4 +1,7 @@
-/** The demo course the sandbox shows: one class per interesting currency, and one that fails. */
+/**
+ * The demo course the sandbox shows: one class per interesting currency, one that fails, and a
+ * program sold the way OpenLearning's institution External Gateway sells programs.
+ */
 export interface DemoClass {
   id: string;
   name: string;
@@ -27,6 +30,24 @@ export const DEMO_CLASSES: readonly DemoClass[] = [
     price: '99.00',
     note: 'The sandbox API refuses this enrolment, so you can see what staff see.',
     refusesEnrolment: true,
+  },
+];
+
+export interface DemoProgram {
+  id: string;
+  title: string;
+  currency: string;
+  price: string;
+  note: string;
+}
+
+export const DEMO_PROGRAMS: readonly DemoProgram[] = [
+  {
+    id: 'demo-program-ocean-science',
+    title: 'Ocean Science Program',
+    currency: 'AUD',
+    price: '2400.00',
+    note: 'Three courses in one program, enrolled through the program enrolment API.',
   },
 ];
 

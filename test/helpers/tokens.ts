@@ -35,6 +35,25 @@ export function enrolmentClaims(overrides: Record<string, unknown> = {}): Record
   };
 }
 
+/** A program token, as the institution External Gateway sends it: a program, no course or class. */
+export function programClaims(overrides: Record<string, unknown> = {}): Record<string, unknown> {
+  return {
+    jti: randomUUID(),
+    sub: 'ol-user-2002',
+    title: 'Ocean Science Program',
+    program: 'program-ocean-science',
+    currency: 'AUD',
+    price: '2400.00',
+    redirect_url: 'https://www.openlearning.com/programs/ocean-science/',
+    ...overrides,
+  };
+}
+
+/** A class token from the External Gateway: the course-level claims plus an access code. */
+export function gatewayClassClaims(overrides: Record<string, unknown> = {}): Record<string, unknown> {
+  return enrolmentClaims({ access_code: 'ACCESS-7731', ...overrides });
+}
+
 export interface SignOptions {
   key?: KeyObject;
   /** Seconds since epoch; defaults to `now`. */

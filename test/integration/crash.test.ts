@@ -114,11 +114,13 @@ test(`${LEARNERS} learners and two staff members at work while the server is kil
     }
   }
 
-  // The killer: SIGKILL at moments spread over the busy part, then start again at once.
+  // The killer: SIGKILL at points spread over the busy part (by progress, not by the clock, so a
+  // fast or a slow machine both see kills while learners are at work), then start again at once.
   const issuedAtKill: number[] = [];
   async function killer() {
     for (let i = 0; i < KILLS; i++) {
-      await new Promise((resolve) => setTimeout(resolve, 1200 + Math.random() * 1500));
+      const threshold = Math.floor(((i + 1) * LEARNERS) / (KILLS + 2)) + Math.floor(Math.random() * 3);
+      while (issued.length < threshold && !learnersDone) await new Promise((resolve) => setTimeout(resolve, 20));
       issuedAtKill.push(issued.length);
       await server!.kill9();
       server = await startServer(env, port);

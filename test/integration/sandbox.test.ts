@@ -99,6 +99,36 @@ describe('sandbox mode', () => {
   test('the sandbox enrolment API checks the API key', async () => {
     const response = await t.post('/sandbox/api/v2.2/enrolments/?api_key=wrong', { class: 'demo-class-aud', user: 'x' });
     expect(response.status).toBe(401);
+    const jsonCall = (headers: Record<string, string>) =>
+      t.get('/sandbox/api/v2.2/enrolments/submit-json/', {
+        method: 'POST',
+        headers,
+        body: JSON.stringify({ user: 'x', course: 'c', class: 'demo-class-aud' }),
+      });
+    expect((await jsonCall({ 'content-type': 'application/json; charset=utf-8', 'x-api-key': 'wrong' })).status).toBe(401);
+    // Like OpenLearning, the JSON routes want the exact content type.
+    expect((await jsonCall({ 'content-type': 'application/json', 'x-api-key': 'sandbox-api-key' })).status).toBe(405);
+  });
+
+  test('the demo program: Join now, an invoice for the program, payment, enrolled through the program API', async () => {
+    const page = await (await t.get('/sandbox?learner=demo-learner-yamada')).text();
+    const jwt = page.match(/aria-labelledby="program-demo-program-ocean-science">[\s\S]*?name="jwt" value="([^"]+)"/)![1]!;
+    const enrol = await t.post('/enrol', { jwt });
+    expect(pageText(await (await t.get(locationPath(enrol))).text())).toMatch(/Program Ocean Science Program/);
+    await t.post(locationPath(enrol), { name: '山田 花子', email: 'yamada@example.com' });
+    const id = (t.portal.deps.db.prepare("SELECT id FROM invoices WHERE buyer_email = 'yamada@example.com'").get() as { id: number }).id;
+    const staff = await signIn(t, 'admin@example.com', adminPassword);
+    const form = await (await staff.get(`/admin/invoices/${id}/payment`)).text();
+    await staff.post(`/admin/invoices/${id}/payments`, {
+      amount: '2400.00',
+      receivedOn: '2026-11-26',
+      idempotencyKey: hiddenField(form, 'idempotencyKey'),
+      expectedPaid: '0',
+    });
+    await t.idle();
+    expect((t.portal.deps.db.prepare('SELECT status FROM invoices WHERE id = ?').get(id) as { status: string }).status).toBe('enrolled');
+    expect(pageText(await (await t.get('/sandbox/program/demo-program-ocean-science')).text())).toMatch(/Enrolled learners demo-learner-yamada/);
+    expect(pageText(await (await t.get('/sandbox?learner=demo-learner-yamada')).text())).toMatch(/Go to program \(demo-learner-yamada is enrolled\)/);
   });
 });
 

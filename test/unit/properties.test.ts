@@ -20,7 +20,7 @@ import {
   normalizeReferenceInput,
   toCreditorReference,
 } from '../../src/domain/payment-reference.js';
-import { computeTax, parseTaxRate } from '../../src/domain/tax.js';
+import { computeTax, parseTaxRate, type TaxRate } from '../../src/domain/tax.js';
 import { AppError } from '../../src/errors.js';
 import { FakeClock } from '../helpers/clock.js';
 import { baseEnv, tempDir } from '../helpers/portal.js';
@@ -287,6 +287,8 @@ describe('enrolment token claims', () => {
     jwksUrl: undefined,
     audience: TEST_AUDIENCE,
     redirectHosts: [],
+    maxLifetimeSeconds: 86_400,
+    tax: { rate: (parseTaxRate('10') as { ok: true; rate: TaxRate }).rate, inclusive: true },
     clock,
   });
 

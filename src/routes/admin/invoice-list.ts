@@ -159,7 +159,7 @@ export function registerInvoiceListRoutes(router: Router, deps: Deps): void {
             csvText(i.buyerOrganisation),
             csvText(i.buyerTaxId),
             csvText(i.courseTitle),
-            csvText(i.classId),
+            csvText(i.programId !== null ? `program ${i.programId}` : i.classId),
             i.currency,
             money(i.netMinor),
             money(i.taxMinor),
