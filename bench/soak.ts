@@ -291,7 +291,7 @@ async function main(): Promise<void> {
         `  ${elapsed.toFixed(0)} s: ${samples.length} answered, ${failures.length} failed, in flight ${inFlight}, RSS ${last?.rss.toFixed(1) ?? '?'} MiB`,
       );
     }, 30_000);
-    const pending: Promise<void>[] = [];
+    const pending = new Set<Promise<void>>();
     for (let i = 0; ; i++) {
       const due = i * interval;
       if (due >= DURATION_MS) break;
@@ -305,23 +305,22 @@ async function main(): Promise<void> {
       const kind = pick();
       inFlight++;
       const t0 = performance.now();
-      pending.push(
-        kind
-          .request()
-          .then(async (response) => {
-            await response.arrayBuffer();
-            samples.push({ kind: kind.kind, ms: performance.now() - t0, status: response.status, at: t0 - started });
-          })
-          .catch((error: unknown) => {
-            failures.push(`${kind.kind}: ${error instanceof Error ? error.message : String(error)}`);
-          })
-          .finally(() => {
-            inFlight--;
-          }),
-      );
-      if (pending.length > 10_000) pending.splice(0, 5_000);
+      const request: Promise<void> = kind
+        .request()
+        .then(async (response) => {
+          await response.arrayBuffer();
+          samples.push({ kind: kind.kind, ms: performance.now() - t0, status: response.status, at: t0 - started });
+        })
+        .catch((error: unknown) => {
+          failures.push(`${kind.kind}: ${error instanceof Error ? error.message : String(error)}`);
+        })
+        .finally(() => {
+          inFlight--;
+          pending.delete(request);
+        });
+      pending.add(request);
     }
-    await Promise.allSettled(pending);
+    await Promise.allSettled([...pending]);
     clearInterval(memoryTimer);
     clearInterval(progress);
     memory.push({ at: performance.now() - started, rss: rssMiB(pid) });
