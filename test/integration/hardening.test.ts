@@ -4,6 +4,8 @@
  */
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { locationPath, pageText, startTestPortal, type TestPortal } from '../helpers/portal.js';
+import { addressesOf, TestSmtpServer } from '../helpers/smtp.js';
+import { ADMIN, signIn } from '../helpers/staff.js';
 import { enrolmentClaims, signEnrolmentToken } from '../helpers/tokens.js';
 
 let t: TestPortal;
@@ -85,6 +87,40 @@ describe('storage full', () => {
       expect(db.pragma('foreign_key_check')).toEqual([]);
     } finally {
       await full.close();
+    }
+  });
+});
+
+describe('learner-supplied text', () => {
+  test('is shown as text, never markup: escaped on the status page, in the email and on the finance desk; a line break cannot reach a mail header', async () => {
+    const smtp = await new TestSmtpServer().start();
+    const own = await startTestPortal({ env: { SMTP_URL: smtp.url, ADMIN_EMAIL: ADMIN.email, ADMIN_PASSWORD: ADMIN.password } });
+    try {
+      const hostile = '<script>alert(1)</script><img src=x onerror=alert(2)>';
+      const enrol = await own.post('/enrol', {
+        jwt: await signEnrolmentToken(enrolmentClaims({ sub: 'xss-1', class: 'xss-class', title: `Course ${hostile}` }), { now: own.clock.now() }),
+      });
+      const billing = locationPath(enrol);
+      const injected = await own.post(billing, { name: 'Eve\r\nBcc: victim@example.com', email: 'eve@example.com' });
+      expect(injected.status).toBe(422);
+      const issued = await own.post(billing, { name: `Eve ${hostile}`, email: 'eve@example.com', organisation: hostile });
+      expect(issued.status).toBe(303);
+      const status = await (await own.get(locationPath(issued).replace(/\/confirmation$/, ''))).text();
+      const desk = await (await (await signIn(own)).get('/admin/invoices/1')).text();
+      const mail = await smtp.waitFor((m) => addressesOf(m).includes('eve@example.com'));
+      for (const [where, html] of [
+        ['status page', status],
+        ['finance desk', desk],
+        ['email', String(mail.html)],
+      ] as const) {
+        expect(html, where).not.toContain('<script>alert(1)</script>');
+        expect(html, where).not.toContain('<img src=x');
+        expect(html, where).toContain('&lt;script&gt;');
+      }
+      expect(mail.headers.get('bcc')).toBeUndefined();
+    } finally {
+      await own.close();
+      await smtp.stop();
     }
   });
 });
