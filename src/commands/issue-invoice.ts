@@ -7,7 +7,7 @@ import { findRequestByToken, linkRequestToInvoice } from '../db/requests.js';
 import type { BillingDetails } from '../domain/billing-details.js';
 import { formatInvoiceNumber, type Invoice, type Issuer } from '../domain/invoice.js';
 import { generatePaymentReference } from '../domain/payment-reference.js';
-import { computeTax } from '../domain/tax.js';
+import { invoiceAmounts } from '../domain/tax.js';
 import type { Deps } from '../deps.js';
 import { AppError } from '../errors.js';
 import { queueInvoiceEmail } from './emails.js';
@@ -59,7 +59,7 @@ export function issueInvoice(
     do paymentReference = generatePaymentReference(deps.randomBytes);
     while (paymentReferenceExists(db, paymentReference));
 
-    const amounts = computeTax(request.priceMinor, config.tax.rate, config.tax.inclusive);
+    const amounts = invoiceAmounts(request.priceMinor, request.currency, config.tax.rate, config.tax.inclusive);
     const issueDate = calendarDate(now, config.timeZone);
     const id = insertInvoice(db, {
       seq,

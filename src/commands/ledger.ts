@@ -180,6 +180,13 @@ export function reversePayment(deps: LedgerDeps, actor: InvoiceActor, invoiceId:
       if (!payment || payment.invoiceId !== invoiceId || payment.kind !== 'payment' || payment.reversedByEntryId !== null) {
         throw new AppError('admin.cannot_reverse', `entry ${input.paymentEntryId} of invoice ${invoice.number}`);
       }
+      // Money already paid back cannot also be taken back: refunds stay within what was paid.
+      if (invoice.paidMinor - payment.amountMinor < invoice.refundedMinor) {
+        throw new AppError(
+          'admin.cannot_reverse',
+          `invoice ${invoice.number}: ${invoice.refundedMinor} refunded, reversing ${payment.amountMinor} of ${invoice.paidMinor}`,
+        );
+      }
       const entryId = insertLedgerEntry(db, {
         ...entryBase(change, actor, input.idempotencyKey),
         kind: 'reversal',

@@ -6,7 +6,7 @@
  * stored, instead of using up an invoice number and failing to render.
  */
 import { formatMoney } from './money.js';
-import { computeTax, type TaxRate } from './tax.js';
+import { invoiceAmounts, type TaxRate } from './tax.js';
 
 export const MAX_INVOICE_TOTAL_MINOR = 99_999_999_999;
 
@@ -19,7 +19,7 @@ export function checkInvoiceTotal(priceMinor: number, currency: string, tax: { r
   if (!Number.isSafeInteger(priceMinor) || priceMinor < 0 || priceMinor > MAX_INVOICE_TOTAL_MINOR) {
     return { ok: false, reason: `the price is above the largest invoice total, ${largest}` };
   }
-  const { totalMinor } = computeTax(priceMinor, tax.rate, tax.inclusive);
+  const { totalMinor } = invoiceAmounts(priceMinor, currency, tax.rate, tax.inclusive);
   if (totalMinor > MAX_INVOICE_TOTAL_MINOR) {
     return { ok: false, reason: `the total with tax, ${formatMoney(totalMinor, currency)}, is above the largest invoice total, ${largest}` };
   }

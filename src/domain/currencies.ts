@@ -203,3 +203,19 @@ export function currencyInfo(code: string): CurrencyInfo | undefined {
 export function isCurrencyCode(code: string): boolean {
   return CURRENCIES.has(code);
 }
+
+/**
+ * Currencies whose ISO 4217 entry has minor units that bank transfers do not use: banks move whole
+ * forints, rupiah, New Taiwan dollars and Ugandan shillings (ISO already gives UGX 0 decimals; it
+ * is listed so the rule reads the same for all four). An invoice in one of them asks for a whole
+ * amount (see `invoiceAmounts` in tax.ts), so the amount due is what the learner can actually pay.
+ * Add a code here when a bank of yours turns out to drop decimals too.
+ */
+export const WHOLE_UNIT_TRANSFER_CURRENCIES: ReadonlySet<string> = new Set(['HUF', 'IDR', 'TWD', 'UGX']);
+
+/** The smallest amount a transfer in this currency can carry, in minor units (100 for HUF, 1 for EUR). */
+export function transferUnitMinor(currency: string): number {
+  const info = CURRENCIES.get(currency);
+  if (!info || !WHOLE_UNIT_TRANSFER_CURRENCIES.has(currency)) return 1;
+  return 10 ** info.minorUnits;
+}

@@ -5,6 +5,8 @@
  * (denominator a power of ten), e.g. 7.5% is 75/10, so no float ever touches it.
  */
 
+import { transferUnitMinor } from './currencies.js';
+
 export type TaxRate = { readonly percent: string; readonly numerator: bigint; readonly denominator: bigint };
 
 export interface TaxBreakdown {
@@ -77,4 +79,24 @@ export function computeTax(priceMinor: number, rate: TaxRate, inclusive: boolean
 
 export function formatTaxRate(rate: TaxRate): string {
   return `${rate.percent}%`;
+}
+
+/**
+ * The amounts an invoice asks for: `computeTax`, then, in a currency paid in whole units
+ * (WHOLE_UNIT_TRANSFER_CURRENCIES), a total that is a whole number of units, so the amount due is
+ * one a bank can transfer:
+ *  - tax included: the price is rounded half-up to a whole unit first, and split as usual;
+ *  - tax added: the tax absorbs the rounding (net stays the price), rounding the total half-up,
+ *    or up when rounding down would make the tax negative.
+ * HUF 14,690.55 with 27 % included becomes a total of HUF 14,691.00.
+ */
+export function invoiceAmounts(priceMinor: number, currency: string, rate: TaxRate, inclusive: boolean): TaxBreakdown {
+  const unit = transferUnitMinor(currency);
+  if (unit === 1) return computeTax(priceMinor, rate, inclusive);
+  const roundHalfUp = (minor: number) => Math.floor((minor + unit / 2) / unit) * unit;
+  if (inclusive) return computeTax(roundHalfUp(priceMinor), rate, true);
+  const exact = computeTax(priceMinor, rate, false);
+  let totalMinor = roundHalfUp(exact.totalMinor);
+  if (totalMinor < exact.netMinor) totalMinor += unit;
+  return { netMinor: exact.netMinor, taxMinor: totalMinor - exact.netMinor, totalMinor };
 }

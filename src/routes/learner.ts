@@ -20,7 +20,7 @@ import { parseBillingForm, type BillingField } from '../domain/billing-details.j
 import { countryOptions } from '../domain/countries.js';
 import { amountDueMinor, type Invoice } from '../domain/invoice.js';
 import { allowedActions, isEnrolling, isOpen } from '../domain/invoice-lifecycle.js';
-import { computeTax, formatTaxRate } from '../domain/tax.js';
+import { invoiceAmounts, formatTaxRate } from '../domain/tax.js';
 import type { Deps } from '../deps.js';
 import { AppError } from '../errors.js';
 import { render } from './render.js';
@@ -47,7 +47,7 @@ export function learnerRoutes(deps: Deps): Router {
     values: Partial<Record<BillingField, string>>,
     errors: Partial<Record<BillingField, string>>,
   ) {
-    const amounts = computeTax(request.priceMinor, config.tax.rate, config.tax.inclusive);
+    const amounts = invoiceAmounts(request.priceMinor, request.currency, config.tax.rate, config.tax.inclusive);
     render(ctx, 'learner/billing.njk', {
       title: `Billing details – ${request.title}`,
       request,

@@ -13,7 +13,7 @@ import { JSON_CONTENT_TYPE } from '../clients/openlearning-api.js';
 import { toDbTime } from '../clock.js';
 import { recordSandboxEnrolment, sandboxEnrolments } from '../db/sandbox.js';
 import { parseDecimalAmount, formatMoney } from '../domain/money.js';
-import { computeTax, formatTaxRate } from '../domain/tax.js';
+import { invoiceAmounts, formatTaxRate } from '../domain/tax.js';
 import type { Deps } from '../deps.js';
 import { AppError } from '../errors.js';
 import { DEMO_CLASSES, DEMO_COURSE, DEMO_LEARNERS, DEMO_PROGRAMS } from '../sandbox/demo-course.js';
@@ -48,7 +48,7 @@ export function sandboxRoutes(deps: Deps, sandbox: Sandbox): Router {
 
   function totalOf(price: string, currency: string): string {
     const minor = (parseDecimalAmount(price, currency) as { minor: number }).minor;
-    return formatMoney(computeTax(minor, config.tax.rate, config.tax.inclusive).totalMinor, currency);
+    return formatMoney(invoiceAmounts(minor, currency, config.tax.rate, config.tax.inclusive).totalMinor, currency);
   }
 
   router.get('sandbox', '/', async function showDemoCourse(ctx) {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { computeTax, formatTaxRate, parseTaxRate, type TaxRate } from '../../src/domain/tax.js';
+import { computeTax, formatTaxRate, invoiceAmounts, parseTaxRate, type TaxRate } from '../../src/domain/tax.js';
 
 const TAX_RATE_ERROR = 'must be a percentage between 0 and 100 with at most 4 decimals, e.g. 10 or 7.5';
 
@@ -143,5 +143,45 @@ describe('formatTaxRate', () => {
     ['8.875', '8.875%'],
   ])('%j -> %s', (input, expected) => {
     expect(formatTaxRate(rate(input))).toBe(expected);
+  });
+});
+
+describe('currencies paid in whole units', () => {
+  const rate = (text: string) => (parseTaxRate(text) as { ok: true; rate: TaxRate }).rate;
+
+  it('HUF 14,690.55 with tax included asks for a whole forint total (half-up), split as usual', () => {
+    expect(invoiceAmounts(1_469_055, 'HUF', rate('27'), true)).toEqual(computeTax(1_469_100, rate('27'), true));
+    expect(invoiceAmounts(1_469_049, 'HUF', rate('27'), true).totalMinor).toBe(1_469_000);
+  });
+
+  it('with tax added, the tax absorbs the rounding so the total is whole and the net stays the price', () => {
+    const amounts = invoiceAmounts(1_000_055, 'IDR', rate('11'), false);
+    expect(amounts.netMinor).toBe(1_000_055);
+    expect(amounts.totalMinor % 100).toBe(0);
+    expect(amounts.totalMinor).toBe(amounts.netMinor + amounts.taxMinor);
+    expect(Math.abs(amounts.totalMinor - computeTax(1_000_055, rate('11'), false).totalMinor)).toBeLessThanOrEqual(50);
+  });
+
+  it('never makes the tax negative: at 0 % a fractional price rounds up', () => {
+    const amounts = invoiceAmounts(1_469_045, 'TWD', rate('0'), false);
+    expect(amounts).toEqual({ netMinor: 1_469_045, taxMinor: 55, totalMinor: 1_469_100 });
+  });
+
+  it('leaves every other currency exactly as computeTax does', () => {
+    expect(invoiceAmounts(110_055, 'EUR', rate('19'), false)).toEqual(computeTax(110_055, rate('19'), false));
+    expect(invoiceAmounts(3_000, 'JPY', rate('10'), true)).toEqual(computeTax(3_000, rate('10'), true));
+  });
+
+  it('holds for any price in every whole-unit currency: a whole total, net + tax = total, tax never negative', () => {
+    for (const currency of ['HUF', 'IDR', 'TWD']) {
+      for (let price = 0; price < 100_000; price += 997) {
+        for (const inclusive of [true, false]) {
+          const a = invoiceAmounts(price, currency, rate('7.5'), inclusive);
+          expect(a.totalMinor % 100).toBe(0);
+          expect(a.netMinor + a.taxMinor).toBe(a.totalMinor);
+          expect(a.taxMinor).toBeGreaterThanOrEqual(0);
+        }
+      }
+    }
   });
 });
