@@ -10,7 +10,7 @@ import type Router from '@koa/router';
 import { buildApp } from './app.js';
 import { createCaptureMailer, createSmtpMailer, type Mailer } from './clients/mailer.js';
 import { createOpenLearningClient, type OpenLearningClient } from './clients/openlearning-api.js';
-import { TokenVerifier } from './clients/openlearning-token.js';
+import { createTokenVerification } from './clients/token-verify-pool.js';
 import { systemClock, type Clock } from './clock.js';
 import type { Config } from './config.js';
 import { databaseFile, openDatabase } from './db/connection.js';
@@ -82,7 +82,8 @@ export function createPortal(config: Config, overrides: PortalOverrides = {}): P
         mailCaptured: !overrides.mailer && !config.mail.smtpUrl,
       }),
     mailer,
-    tokens: new TokenVerifier({
+    // Verified on a worker thread where there is a spare core (src/clients/token-verify-pool.ts).
+    tokens: createTokenVerification({
       publicKeysPem: sandbox ? [...config.openlearning.publicKeysPem, sandbox.publicPem] : config.openlearning.publicKeysPem,
       jwksUrl: config.openlearning.jwksUrl,
       audience: config.openlearning.audience,
@@ -116,6 +117,7 @@ export function createPortal(config: Config, overrides: PortalOverrides = {}): P
     sandbox,
     async close() {
       await runner.stop();
+      await deps.tokens.close();
       mailer.close();
       db.close();
     },

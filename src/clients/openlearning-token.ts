@@ -95,7 +95,8 @@ export class TokenVerifier {
       currentDate: now,
       requiredClaims: ['exp'],
     };
-    let lastSignatureError: AppError = new AppError('token.bad_signature', 'no key configured');
+    // Built only when needed: an AppError captures a stack trace, which every accepted token paid for.
+    let lastSignatureError: AppError | undefined;
     if (pemAlgorithms.includes(alg)) {
       for (const key of this.pemKeys) {
         try {
@@ -113,11 +114,11 @@ export class TokenVerifier {
         return checkIssuedAt((await jwtVerify(token, this.jwks, { ...common, algorithms: jwksAlgorithms })).payload, now);
       } catch (error) {
         const refusal = classify(error);
-        if (refusal.id === 'token.unknown_key' && this.pemKeys.length > 0) throw lastSignatureError;
+        if (refusal.id === 'token.unknown_key' && this.pemKeys.length > 0) throw lastSignatureError ?? new AppError('token.bad_signature', 'no key configured');
         throw refusal;
       }
     }
-    throw lastSignatureError;
+    throw lastSignatureError ?? new AppError('token.bad_signature', 'no key configured');
   }
 
   private checkClaims(payload: JWTPayload): EnrolmentClaims {

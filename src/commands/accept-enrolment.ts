@@ -1,5 +1,5 @@
 import { toDbTime, addSeconds } from '../clock.js';
-import { writeTransaction } from '../db/connection.js';
+import { groupedWrite } from '../db/grouped-write.js';
 import { findLiveInvoiceForLearnerClass } from '../db/invoices.js';
 import { insertEnrolmentRequest, markTokenUsed } from '../db/requests.js';
 import type { Invoice } from '../domain/invoice.js';
@@ -15,12 +15,14 @@ export type AcceptedEnrolment = { kind: 'billing'; token: string } | { kind: 'ex
  * Step 1 of the learner flow: the token OpenLearning posted is verified (no writes), then in one
  * transaction its jti is spent and either a billing request is stored or, when this learner
  * already has a live invoice for this class, that invoice is returned instead of a second one.
+ * Under load, the landings verified in one event-loop turn share a commit (groupedWrite), each
+ * still all-or-nothing and each seeing the jtis spent before it.
  */
 export async function acceptEnrolment(deps: Pick<Deps, 'db' | 'clock' | 'tokens' | 'randomBytes' | 'logger'>, jwt: unknown): Promise<AcceptedEnrolment> {
   const claims = await deps.tokens.verify(jwt);
   const now = deps.clock.now();
   const token = newSecretToken(deps.randomBytes);
-  return writeTransaction(deps.db, () => {
+  return groupedWrite(deps.db, () => {
     const fresh = markTokenUsed(deps.db, {
       jti: claims.jti,
       audience: claims.audience,
