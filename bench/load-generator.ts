@@ -10,9 +10,10 @@
  * Messages in: { type: 'sign', count } then any number of { type: 'run', ... }; each is answered
  * with one message.
  */
-import { randomUUID, sign, type KeyObject, createPrivateKey } from 'node:crypto';
+import { type KeyObject, createPrivateKey } from 'node:crypto';
 import http from 'node:http';
 import autocannon from 'autocannon';
+import { signEnrolmentTokens } from './tokens.js';
 
 export interface SignRequest {
   type: 'sign';
@@ -53,31 +54,9 @@ const pool: string[] = [];
 let freshCursor = 0;
 let serial = 0;
 
-function base64url(value: unknown): string {
-  return Buffer.from(JSON.stringify(value)).toString('base64url');
-}
-
 function signTokens(key: KeyObject, audience: string, count: number): void {
-  const header = base64url({ alg: 'RS256', typ: 'JWT' });
-  const iat = Math.floor(Date.now() / 1000);
-  for (let i = 0; i < count; i++) {
-    const n = ++serial;
-    const payload = base64url({
-      jti: randomUUID(),
-      sub: `bench-user-${n}`,
-      course: 'bench-course',
-      class: `bench-class-${n}`,
-      title: 'Introduction to Marine Biology',
-      currency: 'AUD',
-      price: '1100.00',
-      redirect_url: 'https://www.openlearning.com/marine-biology/',
-      aud: audience,
-      iat,
-      exp: iat + 3600,
-    });
-    const input = `${header}.${payload}`;
-    pool.push(`${input}.${sign('sha256', Buffer.from(input), key).toString('base64url')}`);
-  }
+  for (const token of signEnrolmentTokens(key, audience, count, serial)) pool.push(token);
+  serial += count;
 }
 
 function percentile(sorted: number[], q: number): number {

@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
-import { renderInvoicePdf, type InvoicePdfModel } from '../clients/pdf/invoice-pdf.js';
+import type { InvoicePdfModel } from '../clients/pdf/invoice-pdf.js';
 import type { Config } from '../config.js';
 import { recordPdfChecksum } from '../db/invoices.js';
 import { buildEpcPayload } from '../domain/epc-qr.js';
@@ -113,6 +113,9 @@ export async function ensureInvoicePdf(deps: Pick<Deps, 'config' | 'db' | 'logge
 
 async function renderAndStore(deps: Pick<Deps, 'config' | 'db' | 'logger'>, invoice: Invoice, file: string): Promise<Buffer> {
   const started = performance.now();
+  // Loaded on first use: pdfkit, fontkit and qrcode take about half a second to import, which
+  // every start of the portal paid before it could answer /healthz.
+  const { renderInvoicePdf } = await import('../clients/pdf/invoice-pdf.js');
   const bytes = await renderInvoicePdf(buildInvoicePdfModel(deps.config, invoice));
   const checksum = sha256(bytes);
   if (invoice.pdfSha256 && invoice.pdfSha256 !== checksum) {
