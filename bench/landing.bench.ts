@@ -101,7 +101,7 @@ function landingTransactions(file: string, perCommit: number, seconds: number): 
 const fmt = (n: number) => Math.round(n).toLocaleString('en');
 
 export async function run(ctx: BenchContext): Promise<BenchResult> {
-  const seconds = Number(ctx.env.BENCH_LANDING_SECONDS) || ctx.size(5, 2);
+  const seconds = Number(ctx.env.BENCH_LANDING_SECONDS) || ctx.size(5, 1);
   const rounds = Number(ctx.env.BENCH_LANDING_ROUNDS) || ctx.size(3, 1);
   const { privateKey, publicKey } = generateKeyPairSync('rsa', { modulusLength: 2048 });
   const publicKeyPem = publicKey.export({ type: 'spki', format: 'pem' }).toString();
@@ -185,7 +185,7 @@ export async function run(ctx: BenchContext): Promise<BenchResult> {
         baselineMs: steadyJose.p50Ms,
         ratio: steadyPortal.p50Ms / steadyJose.p50Ms,
         runs: 1,
-        note: `p99 ${steadyPortal.p99Ms} ms (Koa + jose at the same rate: p99 ${steadyJose.p99Ms} ms), max ${steadyPortal.maxMs} ms`,
+        note: `p99 ${steadyPortal.p99Ms.toFixed(1)} ms (Koa + jose at the same rate: p99 ${steadyJose.p99Ms.toFixed(1)} ms), max ${steadyPortal.maxMs.toFixed(1)} ms`,
       },
       {
         case: 'the landing transaction alone, one commit per landing',
@@ -218,7 +218,7 @@ export async function run(ctx: BenchContext): Promise<BenchResult> {
           'x',
           `${fmt(rate('portal'))} vs ${fmt(rate('jose'))} req/s (bare Koa ${fmt(rate('bare'))})`,
         ),
-        goal('landing p99 at 1,000 req/s', steadyPortal.p99Ms, 'max', 25, 'ms', `Koa + jose at the same rate: ${steadyJose.p99Ms} ms`),
+        goal('landing p99 at 1,000 req/s', steadyPortal.p99Ms, 'max', 25, 'ms', `Koa + jose at the same rate: ${steadyJose.p99Ms.toFixed(1)} ms`),
         goal(
           'landing throughput / Express + jsonwebtoken gateway',
           portalVsGateway,

@@ -60,6 +60,8 @@ async function main(): Promise<void> {
   linkAssets(root, path.dirname(here));
   const filters = process.argv.slice(2).filter((a) => !a.startsWith('-'));
   const quick = process.argv.includes('--quick') || process.env.BENCH_QUICK === '1';
+  // Modules that do not read ctx.quick still see it (harness.compare caps its budgets by it).
+  if (quick) process.env.BENCH_QUICK = '1';
   const files = fs
     .readdirSync(here)
     .filter((f) => /\.bench\.js$/.test(f))

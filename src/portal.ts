@@ -13,6 +13,7 @@ import { createOpenLearningClient, type OpenLearningClient } from './clients/ope
 import { createTokenVerification } from './clients/token-verify-pool.js';
 import { systemClock, type Clock } from './clock.js';
 import type { Config } from './config.js';
+import { startBackgroundCheckpoints } from './db/background-checkpoint.js';
 import { databaseFile, openDatabase } from './db/connection.js';
 import { migrate } from './db/migrate.js';
 import type { Deps } from './deps.js';
@@ -60,6 +61,8 @@ export function createPortal(config: Config, overrides: PortalOverrides = {}): P
   const logger = overrides.logger ?? createLogger({ level: config.logLevel, secrets: secretsOf(config) });
   const db = openDatabase(databaseFile(config.dataDir));
   const migrations = migrate(db);
+  // Commits no longer wait for WAL checkpoints (src/db/background-checkpoint.ts).
+  const checkpoints = startBackgroundCheckpoints(db);
   if (migrations.applied.length > 0) logger.info({ applied: migrations.applied }, 'database migrated');
   warnAboutOtherMode(config, logger);
   const sandbox = config.mode === 'sandbox' ? loadSandbox(config) : undefined;
@@ -118,6 +121,7 @@ export function createPortal(config: Config, overrides: PortalOverrides = {}): P
     async close() {
       await runner.stop();
       await deps.tokens.close();
+      await checkpoints.stop();
       mailer.close();
       db.close();
     },
