@@ -81,7 +81,7 @@ export async function inSizedBatches(
   work: (limit: number) => number,
   options: { budgetMs?: number; firstLimit?: number; maxLimit?: number } = {},
 ): Promise<number> {
-  const budget = options.budgetMs ?? SIZED_BATCH_BUDGET_MS;
+  const budget = options.budgetMs ?? BATCH_BUDGET_MS;
   const maxLimit = options.maxLimit ?? 5_000;
   let limit = options.firstLimit ?? 50;
   let handled = 0;
@@ -91,20 +91,13 @@ export async function inSizedBatches(
     const ms = performance.now() - started;
     handled += count;
     if (count < limit) break;
-    // Aim at the budget; grow at most fourfold per batch so one fast batch (a warm cache) cannot overshoot.
-    limit = Math.max(10, Math.min(maxLimit, limit * 4, Math.floor((count * budget) / Math.max(ms, 0.5))));
+    // Aim at the budget; at most double per batch so one fast batch (a warm cache) cannot overshoot.
+    limit = Math.max(10, Math.min(maxLimit, limit * 2, Math.floor((count * budget) / Math.max(ms, 0.5))));
     context.heartbeat();
     await yieldToEventLoop();
   }
   return handled;
 }
-
-/**
- * Budget of a batch handled in one statement. Larger than BATCH_BUDGET_MS because such a batch
- * cannot stop half way, and because per-batch costs (the commit) are then shared by more rows;
- * still well under the 100 ms a pause of the web server may last (decision 0002: ~25 ms).
- */
-export const SIZED_BATCH_BUDGET_MS = 25;
 
 /** Exponential backoff: 1, 2, 4, 8 ... minutes after each failed attempt, never more than maxSeconds. */
 export function backoffSeconds(attempts: number, maxSeconds: number): number {
