@@ -12,6 +12,13 @@ export interface BenchContext {
   /** A scratch directory for this run (databases, files); removed at the end unless BENCH_KEEP=1. */
   tmpDir: string;
   env: NodeJS.ProcessEnv;
+  /**
+   * `npm run bench -- --quick`: every module runs small (the whole run in about a minute), to
+   * check that each scenario works, not to produce figures worth quoting.
+   */
+  quick: boolean;
+  /** `full` normally, `quick` with --quick: the one place a module chooses its sizes. */
+  size(full: number, quick: number): number;
   /** Progress for people watching (stderr); results go in the returned rows. */
   log(message: string): void;
 }
@@ -38,6 +45,53 @@ export interface BenchResult {
   rows: BenchRow[];
   /** Free text printed after the table (setup time, query plans of slow cases, ...). */
   notes?: string[];
+  /** The performance goals this module checks, each a figure measured in this run against a limit. */
+  goals?: BenchGoal[];
+}
+
+/**
+ * A goal such as "the landing answers at least 0.8x the requests/s of Koa + jose". `measured` is
+ * usually a ratio to a baseline timed in the same run (`unit` 'x'), sometimes an absolute figure
+ * where the goal is absolute (seconds, MB).
+ */
+export interface BenchGoal {
+  goal: string;
+  measured: number;
+  unit: string;
+  limit: number;
+  /** 'min': measured must be >= limit; 'max': <= limit. */
+  kind: 'min' | 'max';
+  met: boolean;
+  /** The figures behind the ratio, e.g. "3,900 vs 4,800 req/s". */
+  detail?: string;
+}
+
+export function goal(name: string, measured: number, kind: 'min' | 'max', limit: number, unit: string, detail?: string): BenchGoal {
+  const met = Number.isFinite(measured) && (kind === 'min' ? measured >= limit : measured <= limit);
+  return { goal: name, measured, unit, limit, kind, met, ...(detail ? { detail } : {}) };
+}
+
+function formatGoalValue(value: number, unit: string): string {
+  if (!Number.isFinite(value)) return '-';
+  const digits = Math.abs(value) >= 100 ? 0 : Math.abs(value) >= 10 ? 1 : 2;
+  return `${value.toFixed(digits)}${unit === 'x' ? 'x' : ` ${unit}`}`;
+}
+
+/** `measured (limit)  met`, as printed under a module's table and in the README. */
+export function formatGoal(g: BenchGoal): { measured: string; limit: string; verdict: string } {
+  return {
+    measured: formatGoalValue(g.measured, g.unit),
+    limit: `${g.kind === 'min' ? '>=' : '<='} ${formatGoalValue(g.limit, g.unit)}`,
+    verdict: g.met ? 'met' : 'NOT MET',
+  };
+}
+
+export function formatGoals(goals: BenchGoal[]): string {
+  const lines = goals.map((g) => {
+    const f = formatGoal(g);
+    return `  ${f.verdict.padEnd(7)}  ${g.goal}: ${f.measured} (goal ${f.limit})${g.detail ? `; ${g.detail}` : ''}`;
+  });
+  return ['goals:', ...lines].join('\n');
 }
 
 export interface BenchModule {
@@ -95,7 +149,8 @@ function time(fn: () => unknown): number {
  * sample of (batch time / batch size).
  */
 export function compare(baseline: () => unknown, subject: () => unknown, options: CompareOptions = {}): Comparison {
-  const budgetMs = options.budgetMs ?? (Number(process.env.BENCH_BUDGET_MS) || 1000);
+  // --quick (BENCH_QUICK=1, set by the runner) caps every case's budget, whatever the module asked for.
+  const budgetMs = Math.min(options.budgetMs ?? (Number(process.env.BENCH_BUDGET_MS) || 1000), process.env.BENCH_QUICK === '1' ? 100 : Infinity);
   const minRuns = options.minRuns ?? 5;
   const maxRuns = options.maxRuns ?? 200;
   collectGarbage();

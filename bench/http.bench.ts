@@ -10,7 +10,7 @@ export const name = 'http';
 export const description = 'learner flow and finance desk pages over HTTP, against GET /healthz';
 
 export async function run(ctx: BenchContext): Promise<BenchResult> {
-  const runs = Number(ctx.env.BENCH_HTTP_RUNS) || 40;
+  const runs = Number(ctx.env.BENCH_HTTP_RUNS) || ctx.size(40, 10);
   const fixture = await startPortalFixture(ctx.tmpDir);
   const get = async (path: string, headers: Record<string, string> = {}) => {
     const response = await fetch(`${fixture.url}${path}`, { headers, redirect: 'manual' });

@@ -34,8 +34,11 @@ export interface PortalFixture {
 
 const nullMailer: Mailer = { kind: 'smtp', send: async () => undefined, close: () => undefined };
 
-export async function startPortalFixture(dir: string): Promise<PortalFixture> {
-  const { privateKey, publicKey } = generateKeyPairSync('rsa', { modulusLength: 2048 });
+export async function startPortalFixture(
+  dir: string,
+  options: { dataDir?: string; keys?: ReturnType<typeof generateKeyPairSync> } = {},
+): Promise<PortalFixture> {
+  const { privateKey, publicKey } = options.keys ?? generateKeyPairSync('rsa', { modulusLength: 2048 });
   const server = http.createServer();
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', () => resolve()));
   const port = (server.address() as AddressInfo).port;
@@ -44,7 +47,7 @@ export async function startPortalFixture(dir: string): Promise<PortalFixture> {
       PORT: String(port),
       HOST: '127.0.0.1',
       PUBLIC_URL: `http://127.0.0.1:${port}`,
-      DATA_DIR: path.join(dir, `portal-${port}`),
+      DATA_DIR: options.dataDir ?? path.join(dir, `portal-${port}`),
       OPENLEARNING_PUBLIC_KEY: publicKey.export({ type: 'spki', format: 'pem' }).toString(),
       OPENLEARNING_AUDIENCE: 'bench',
       OPENLEARNING_API_KEY: 'bench-api-key-000000',

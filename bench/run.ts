@@ -1,9 +1,10 @@
 /**
  * Runs every bench module (bench/*.bench.ts) and prints a table per module.
  *
- *   npm run bench                      all modules
+ *   npm run bench                      all modules; results merged into bench/results.json
  *   npm run bench -- invoice-list      only bench/*invoice-list*.bench.ts
- *   BENCH_JSON=out.json npm run bench  also write the results as JSON
+ *   npm run bench -- --quick           every module small (about a minute); bench/results-quick.json
+ *   BENCH_JSON=out.json npm run bench  write the results there instead
  *
  * A module is any file named <name>.bench.ts in this directory that exports `name` and
  * `run(ctx): Promise<BenchResult>` (see harness.ts); nothing needs registering.
@@ -12,7 +13,8 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
-import { formatTable, type BenchContext, type BenchModule, type BenchResult } from './harness.js';
+import { formatGoals, formatTable, type BenchContext, type BenchModule } from './harness.js';
+import { mergeResults, type ModuleRecord } from './results.js';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 
@@ -57,6 +59,9 @@ async function main(): Promise<void> {
   const root = findRoot(here);
   linkAssets(root, path.dirname(here));
   const filters = process.argv.slice(2).filter((a) => !a.startsWith('-'));
+  const quick = process.argv.includes('--quick') || process.env.BENCH_QUICK === '1';
+  // Modules that do not read ctx.quick still see it (harness.compare caps its budgets by it).
+  if (quick) process.env.BENCH_QUICK = '1';
   const files = fs
     .readdirSync(here)
     .filter((f) => /\.bench\.js$/.test(f))
@@ -88,23 +93,31 @@ async function main(): Promise<void> {
   if (typeof (globalThis as { gc?: unknown }).gc !== 'function') console.error('bench: run node with --expose-gc for steadier figures');
 
   const started = performance.now();
-  const results: { module: string; result?: BenchResult; error?: string; seconds: number }[] = [];
+  const results: ModuleRecord[] = [];
   for (const mod of modules) {
     const tmpDir = fs.mkdtempSync(path.join(os.tmpdir(), `bench-${mod.name.replace(/[^a-z0-9-]/gi, '_')}-`));
-    const ctx: BenchContext = { root, tmpDir, env: process.env, log: (m) => console.error(`[${mod.name}] ${m}`) };
+    const ctx: BenchContext = {
+      root,
+      tmpDir,
+      env: process.env,
+      quick,
+      size: (full, small) => (quick ? small : full),
+      log: (m) => console.error(`[${mod.name}] ${m}`),
+    };
     const moduleStarted = performance.now();
     console.error(`\n== ${mod.name}${mod.description ? `: ${mod.description}` : ''}`);
     try {
       const result = await mod.run(ctx);
       const seconds = (performance.now() - moduleStarted) / 1000;
-      results.push({ module: mod.name, result, seconds });
+      results.push({ module: mod.name, at: new Date().toISOString(), quick, result, seconds });
       console.log(`\n## ${mod.name} (${seconds.toFixed(0)} s)\n`);
       console.log(formatTable(result));
+      if (result.goals?.length) console.log(`\n${formatGoals(result.goals)}`);
       for (const note of result.notes ?? []) console.log(`\n${note}`);
     } catch (error) {
       const seconds = (performance.now() - moduleStarted) / 1000;
       const message = error instanceof Error ? (error.stack ?? error.message) : String(error);
-      results.push({ module: mod.name, error: message, seconds });
+      results.push({ module: mod.name, at: new Date().toISOString(), quick, error: message, seconds });
       console.log(`\n## ${mod.name}: FAILED\n${message}`);
       process.exitCode = 1;
     } finally {
@@ -114,12 +127,11 @@ async function main(): Promise<void> {
   }
   const total = (performance.now() - started) / 1000;
   console.log(`\nbench: ${modules.length} module(s) in ${total.toFixed(0)} s on ${os.cpus().length} CPU(s), node ${process.version}`);
-  if (process.env.BENCH_JSON) {
-    fs.writeFileSync(
-      process.env.BENCH_JSON,
-      `${JSON.stringify({ at: new Date().toISOString(), node: process.version, cpus: os.cpus().length, seconds: total, results }, null, 2)}\n`,
-    );
-  }
+  // Each module's latest result is kept (a run of one module leaves the others' results as they
+  // were), so the README table can be regenerated from a file built up over several runs.
+  const file = process.env.BENCH_JSON ?? path.join(root, 'bench', quick ? 'results-quick.json' : 'results.json');
+  mergeResults(file, results, { node: process.version, cpus: os.cpus().length });
+  console.error(`bench: results in ${path.relative(process.cwd(), file) || file}${quick ? ' (quick: small sizes, not figures to quote)' : ''}`);
 }
 
 await main();

@@ -1,4 +1,4 @@
-import type { TokenVerifier } from './clients/openlearning-token.js';
+import type { TokenVerification } from './clients/token-verify-pool.js';
 import type { Mailer } from './clients/mailer.js';
 import type { OpenLearningClient } from './clients/openlearning-api.js';
 import type { Clock } from './clock.js';
@@ -28,7 +28,7 @@ export interface Deps {
   logger: Logger;
   views: Views;
   mailer: Mailer;
-  tokens: TokenVerifier;
+  tokens: TokenVerification;
   openlearning: OpenLearningClient;
   randomBytes: (size: number) => Buffer;
   background: Background;

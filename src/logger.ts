@@ -15,10 +15,19 @@ export function createLogger(options: { level: string; secrets?: string[]; desti
       base: undefined,
       timestamp: pino.stdTimeFunctions.isoTime,
       redact: { paths: ['password', '*.password', 'apiKey', '*.apiKey', 'headers.cookie', 'headers.authorization', 'jwt'], censor: '[redacted]' },
-      hooks: secrets.length > 0 ? { streamWrite: (line: string) => scrubSecrets(line, secrets) } : {},
+      hooks: secrets.length > 0 ? { streamWrite: secretScrubber(secrets) } : {},
     },
     options.destination ?? pino.destination({ dest: 1, sync: false }),
   );
+}
+
+/**
+ * scrubSecrets for a fixed list, as the logger's per-line hook: the strings to look for (each
+ * secret and its URL-encoded form) are worked out once, and a line is copied only when one is in it.
+ */
+function secretScrubber(secrets: readonly string[]): (line: string) => string {
+  const needles = [...new Set(secrets.flatMap((s) => [s, encodeURIComponent(s)]))];
+  return (line) => (needles.some((n) => line.includes(n)) ? scrubSecrets(line, secrets) : line);
 }
 
 export function scrubSecrets(text: string, secrets: readonly string[]): string {

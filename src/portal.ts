@@ -9,9 +9,10 @@ import type Router from '@koa/router';
 import { buildApp } from './app.js';
 import { createCaptureMailer, createSmtpMailer, type Mailer } from './clients/mailer.js';
 import { createOpenLearningClient, type OpenLearningClient } from './clients/openlearning-api.js';
-import { TokenVerifier } from './clients/openlearning-token.js';
+import { createTokenVerification } from './clients/token-verify-pool.js';
 import { systemClock, type Clock } from './clock.js';
 import { ConfigError, dataDirProblem, type Config } from './config.js';
+import { startBackgroundCheckpoints } from './db/background-checkpoint.js';
 import { dataPaths, modeDirectories } from './data-paths.js';
 import { openDatabase } from './db/connection.js';
 import { migrate } from './db/migrate.js';
@@ -66,6 +67,8 @@ export function createPortal(config: Config, overrides: PortalOverrides = {}): P
   }
   const db = openDatabase(dataPaths(config).database);
   const migrations = migrate(db);
+  // Commits no longer wait for WAL checkpoints (src/db/background-checkpoint.ts).
+  const checkpoints = startBackgroundCheckpoints(db);
   if (migrations.applied.length > 0) logger.info({ applied: migrations.applied }, 'database migrated');
   warnAboutOtherMode(config, logger);
   const sandbox = config.mode === 'sandbox' ? loadSandbox(config) : undefined;
@@ -94,7 +97,8 @@ export function createPortal(config: Config, overrides: PortalOverrides = {}): P
         mailNotSent,
       }),
     mailer,
-    tokens: new TokenVerifier({
+    // Verified on a worker thread where there is a spare core (src/clients/token-verify-pool.ts).
+    tokens: createTokenVerification({
       publicKeysPem: sandbox ? [...config.openlearning.publicKeysPem, sandbox.publicPem] : config.openlearning.publicKeysPem,
       jwksUrl: config.openlearning.jwksUrl,
       audience: config.openlearning.audience,
@@ -138,6 +142,8 @@ export function createPortal(config: Config, overrides: PortalOverrides = {}): P
     async close() {
       await runner.stop();
       presence.stop();
+      await deps.tokens.close();
+      await checkpoints.stop();
       mailer.close();
       db.close();
     },

@@ -98,15 +98,8 @@ export class TokenVerifier {
    * posts the claims as plain fields: those are refused on their own, since anyone can type them.
    */
   async verifyPost(form: Record<string, unknown>): Promise<EnrolmentClaims> {
-    const jwt = form.jwt;
-    if (typeof jwt !== 'string' || jwt.trim() === '') {
-      const plain = Object.keys(form).filter((name) => UNSIGNED_FIELD_NAMES.includes(name));
-      if (plain.length > 0) {
-        const received = Object.keys(form).slice(0, 30).join(', ');
-        throw new AppError('token.unsigned', `unsigned fields instead of a jwt (Signed Data Transfer is off); fields received: ${received}`);
-      }
-    }
-    return this.verify(jwt);
+    refuseUnsignedPost(form);
+    return this.verify(form.jwt);
   }
 
   async verify(jwt: unknown): Promise<EnrolmentClaims> {
@@ -161,7 +154,8 @@ export class TokenVerifier {
       currentDate: now,
       requiredClaims: ['exp'],
     };
-    let lastSignatureError: AppError = new AppError('token.bad_signature', 'no key configured');
+    // Built only when needed: an AppError captures a stack trace, which every accepted token paid for.
+    let lastSignatureError: AppError | undefined;
     if (pemAlgorithms.includes(alg)) {
       for (const key of this.pemKeys) {
         try {
@@ -179,11 +173,11 @@ export class TokenVerifier {
         return checkIssuedAt((await jwtVerify(token, this.jwks, { ...common, algorithms: jwksAlgorithms })).payload, now);
       } catch (error) {
         const refusal = classify(error);
-        if (refusal.id === 'token.unknown_key' && this.pemKeys.length > 0) throw lastSignatureError;
+        if (refusal.id === 'token.unknown_key' && this.pemKeys.length > 0) throw lastSignatureError ?? new AppError('token.bad_signature', 'no key configured');
         throw refusal;
       }
     }
-    throw lastSignatureError;
+    throw lastSignatureError ?? new AppError('token.bad_signature', 'no key configured');
   }
 
   private checkClaims(payload: JWTPayload): EnrolmentClaims {
@@ -276,4 +270,15 @@ function classify(error: unknown): AppError {
     return new AppError('token.keys_unavailable', `${error.name}: ${error.message}`);
   if (error instanceof TypeError) return new AppError('token.keys_unavailable', `key set could not be fetched: ${error.message}`);
   throw error;
+}
+
+/** Plain fields instead of a jwt: the institution turned "Signed Data Transfer" off. Refused, with what arrived in the log. */
+export function refuseUnsignedPost(form: Record<string, unknown>): void {
+  const jwt = form.jwt;
+  if (typeof jwt === 'string' && jwt.trim() !== '') return;
+  const plain = Object.keys(form).filter((name) => UNSIGNED_FIELD_NAMES.includes(name));
+  if (plain.length > 0) {
+    const received = Object.keys(form).slice(0, 30).join(', ');
+    throw new AppError('token.unsigned', `unsigned fields instead of a jwt (Signed Data Transfer is off); fields received: ${received}`);
+  }
 }

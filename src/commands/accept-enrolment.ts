@@ -1,5 +1,5 @@
 import { toDbTime, addSeconds } from '../clock.js';
-import { writeTransaction } from '../db/connection.js';
+import { groupedWrite } from '../db/grouped-write.js';
 import { findLiveInvoiceFor } from '../db/invoices.js';
 import { insertEnrolmentRequest, markTokenUsed } from '../db/requests.js';
 import type { Invoice } from '../domain/invoice.js';
@@ -16,6 +16,8 @@ export type AcceptedEnrolment = { kind: 'billing'; token: string } | { kind: 'ex
  * transaction the token's jti is spent and either a billing request is stored or, when this
  * learner already has a live invoice for this class or program, that invoice is returned instead
  * of a second one.
+ * Under load, the landings verified in one event-loop turn share a commit (groupedWrite), each
+ * still all-or-nothing and each seeing the jtis spent before it.
  */
 export async function acceptEnrolment(
   deps: Pick<Deps, 'db' | 'clock' | 'tokens' | 'randomBytes' | 'logger'>,
@@ -31,7 +33,7 @@ export async function acceptEnrolment(
       : { courseId: offering.courseId, classId: offering.classId, programId: null };
   const now = deps.clock.now();
   const token = newSecretToken(deps.randomBytes);
-  return writeTransaction(deps.db, () => {
+  return groupedWrite(deps.db, () => {
     const fresh = markTokenUsed(deps.db, {
       jti: claims.jti,
       audience: claims.audience,

@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
-import { renderInvoicePdf, type InvoicePdfModel } from '../clients/pdf/invoice-pdf.js';
+import type { InvoicePdfModel } from '../clients/pdf/invoice-pdf.js';
 import type { Config } from '../config.js';
 import { dataPaths } from '../data-paths.js';
 import { recordCreditNotePdfChecksum, type CreditNote } from '../db/credit-notes.js';
@@ -171,12 +171,20 @@ async function renderAndStore(deps: Pick<Deps, 'logger'>, document: StoredDocume
   return bytes;
 }
 
+/**
+ * Loaded on first use: pdfkit, fontkit and qrcode take about half a second to import, which every
+ * start of the portal paid before it could answer /healthz.
+ */
+async function loadRenderer() {
+  return (await import('../clients/pdf/invoice-pdf.js')).renderInvoicePdf;
+}
+
 export function ensureInvoicePdf(deps: Pick<Deps, 'config' | 'db' | 'logger'>, invoice: Invoice): Promise<Buffer> {
   return ensureStoredPdf(deps, {
     number: invoice.number,
     file: dataPaths(deps.config).invoicePdf(invoice.number),
     sha256: invoice.pdfSha256,
-    render: () => renderInvoicePdf(buildInvoicePdfModel(deps.config, invoice)),
+    render: async () => (await loadRenderer())(buildInvoicePdfModel(deps.config, invoice)),
     recordChecksum: (checksum) => recordPdfChecksum(deps.db, invoice.id, checksum),
   });
 }
@@ -186,7 +194,7 @@ export function ensureCreditNotePdf(deps: Pick<Deps, 'config' | 'db' | 'logger'>
     number: note.number,
     file: dataPaths(deps.config).creditNotePdf(note.number),
     sha256: note.pdfSha256,
-    render: () => renderInvoicePdf(buildCreditNotePdfModel(deps.config, invoice, note)),
+    render: async () => (await loadRenderer())(buildCreditNotePdfModel(deps.config, invoice, note)),
     recordChecksum: (checksum) => recordCreditNotePdfChecksum(deps.db, note.id, checksum),
   });
 }

@@ -6,37 +6,34 @@
 import { toDbTime } from '../clock.js';
 import { queueInvoiceEmail } from '../commands/emails.js';
 import { appendAudit } from '../db/audit.js';
-import { findInvoiceById, invoicesToExpire, markExpiryHeld, partiallyPaidPastExpiry, transitionInvoice } from '../db/invoices.js';
+import { expireDueInvoices, findInvoiceById, markExpiryHeld, partiallyPaidPastExpiry } from '../db/invoices.js';
 import { amountDueMinor } from '../domain/invoice.js';
 import { formatMoney } from '../domain/money.js';
 import type { Deps } from '../deps.js';
-import { inBatches, type JobContext, type JobCounts } from './job.js';
+import { inBatches, inSizedBatches, type JobContext, type JobCounts } from './job.js';
 
 export async function expireInvoices(deps: Deps, context: JobContext): Promise<JobCounts> {
   const { db } = deps;
   const now = toDbTime(deps.clock.now());
-  const expired = await inBatches<{ id: number }>(
-    deps,
-    context,
-    // Each expired invoice leaves this query's result, so no cursor is needed.
-    (_after, limit) => invoicesToExpire(db, now, limit),
-    ({ id }) => {
-      // Conditional on the status: a payment recorded a moment ago wins.
-      if (!transitionInvoice(db, id, 'awaiting_payment', 'expired', now, { expired_at: now })) return;
-      const invoice = findInvoiceById(db, id)!;
+  // One UPDATE ... RETURNING per batch (expireDueInvoices), then the timeline entry and the email
+  // for each invoice it expired, in the same transaction.
+  const expired = await inSizedBatches(deps, context, (limit) => {
+    const invoices = expireDueInvoices(db, now, limit);
+    for (const invoice of invoices) {
       appendAudit(db, {
         at: now,
         actor: 'system',
         actorLabel: 'expire-invoices job',
         action: 'invoice.expired',
-        invoiceId: id,
+        invoiceId: invoice.id,
         summary: `Invoice expired unpaid (expiry ${invoice.expiresAt})`,
         before: { status: 'awaiting_payment' },
         after: { status: 'expired' },
       });
-      queueInvoiceEmail(deps, invoice, 'expired', { at: now, dedupeKey: `expired:${id}` });
-    },
-  );
+      queueInvoiceEmail(deps, invoice, 'expired', { at: now, dedupeKey: `expired:${invoice.id}` });
+    }
+    return invoices.length;
+  });
   const held = await inBatches<{ id: number }>(
     deps,
     context,

@@ -77,6 +77,36 @@ export async function inBatches<Row>(
   return handled;
 }
 
+/**
+ * For work that takes a whole batch in one statement (`work(limit)` handles up to `limit` rows in
+ * the transaction it is given and returns how many it handled): the batch size follows the time
+ * the last batch took, so each stays near the budget whatever the machine, and stops when a batch
+ * comes back short. Commits and yields between batches like inBatches.
+ */
+export async function inSizedBatches(
+  deps: Pick<Deps, 'db'>,
+  context: JobContext,
+  work: (limit: number) => number,
+  options: { budgetMs?: number; firstLimit?: number; maxLimit?: number } = {},
+): Promise<number> {
+  const budget = options.budgetMs ?? BATCH_BUDGET_MS;
+  const maxLimit = options.maxLimit ?? 5_000;
+  let limit = options.firstLimit ?? 50;
+  let handled = 0;
+  while (!context.stopping()) {
+    const started = performance.now();
+    const count = writeTransaction(deps.db, () => work(limit));
+    const ms = performance.now() - started;
+    handled += count;
+    if (count < limit) break;
+    // Aim at the budget; at most double per batch so one fast batch (a warm cache) cannot overshoot.
+    limit = Math.max(10, Math.min(maxLimit, limit * 2, Math.floor((count * budget) / Math.max(ms, 0.5))));
+    context.heartbeat();
+    await yieldToEventLoop();
+  }
+  return handled;
+}
+
 /** Exponential backoff: 1, 2, 4, 8 ... minutes after each failed attempt, never more than maxSeconds. */
 export function backoffSeconds(attempts: number, maxSeconds: number): number {
   return Math.min(60 * 2 ** Math.max(0, attempts - 1), maxSeconds);

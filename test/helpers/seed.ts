@@ -13,7 +13,7 @@ import type { Deps } from '../../src/deps.js';
 export function seedInvoices(
   deps: Pick<Deps, 'db' | 'config' | 'clock'>,
   count: number,
-  overrides: { dueDays?: number; expiryDays?: number; email?: (i: number) => string } = {},
+  overrides: { dueDays?: number; expiryDays?: number; email?: (i: number) => string; reference?: (seq: number) => string } = {},
 ): number[] {
   const { db, config, clock } = deps;
   const now = clock.now();
@@ -27,7 +27,7 @@ export function seedInvoices(
           seq,
           number: formatInvoiceNumber(config.invoice.prefix, seq),
           accessToken: `seed${String(seq).padStart(39, '0')}`,
-          paymentReference: referenceFor(seq),
+          paymentReference: overrides.reference?.(seq) ?? referenceFor(seq),
           olUserId: `seed-user-${seq}`,
           audience: config.openlearning.audience,
           courseId: 'seed-course',
