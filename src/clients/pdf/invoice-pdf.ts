@@ -1,44 +1,37 @@
 /**
- * Invoice PDF renderer (A4, pdfkit).
+ * The invoice and credit note layout (A4, pdfkit): header, parties, line item, totals, payment
+ * box and status link, as sections that the typesetter (typesetter.ts) places down the page; a
+ * section that does not fit moves to the next page, one taller than a page is split line by line.
+ * Banner, watermark, footer and page numbers are drawn on every page at the end. Text in any
+ * script is the typesetter's and fonts.ts's business (font runs, right-to-left reordering).
  *
- * Text goes through a small typesetter instead of pdfkit's own line wrapper so that
- * any script renders: each line is split into runs by font (fonts.ts picks the first
- * Noto face with glyphs for the characters) and, where right-to-left text is
- * involved, reordered into visual order (simplified UAX #9, see fonts.ts). Runs that
- * fontkit shapes right-to-left are drawn with `features: []`, which makes pdfkit
- * shape the run as one string; otherwise pdfkit shapes word by word (cached per
- * document, fine for left-to-right text) and a multi-word Arabic or Hebrew run would
- * come out with its words in logical instead of visual order. All runs of a
- * line share one alphabetic baseline.
- *
- * Line breaking: after spaces, between words of scripts written without spaces
- * (CJK, Thai... via Intl.Segmenter word boundaries), after '/', '-', '?', '&' and
- * '=' (URLs), and as a last resort between grapheme clusters.
- *
- * Page flow: the document is built from sections (header, parties, line item,
- * totals, payment box, status link). A section that does not fit in what is left of
- * a page moves to the next page; a section taller than a whole page is split line
- * by line (its backgrounds dropped). Banner, watermark, footer and page numbers are
- * drawn on every page at the end.
- *
- * Output is deterministic: CreationDate/ModDate come from the model, pdfkit's file
- * ID is an MD5 of the info dictionary, and nothing else in the file depends on
- * time, randomness or what was rendered before in the same process.
+ * Output is deterministic: CreationDate/ModDate come from the model, pdfkit's file ID is an MD5 of
+ * the info dictionary, and nothing else in the file depends on time, randomness or what was
+ * rendered before in the same process.
  */
 import PDFDocument from 'pdfkit';
 import QRCode from 'qrcode';
+import { probeFont } from './fonts.js';
 import {
-  documentFont,
-  fontKey,
-  isRtlParagraph,
-  probeFont,
-  sanitizeText,
-  splitByFont,
-  textAdvance,
-  visualRuns,
-  type FontFamily,
-  type FontWeight,
-} from './fonts.js';
+  BANNER_H,
+  CAP,
+  CONTENT_W,
+  COLOR,
+  Flow,
+  LEFT,
+  MARGIN_BOTTOM,
+  MARGIN_TOP,
+  PAGE_H,
+  PAGE_W,
+  QR_SIZE,
+  RIGHT,
+  Section,
+  Typesetter,
+  type Align,
+  type Block,
+  type Doc,
+  type Style,
+} from './typesetter.js';
 
 export interface InvoicePdfModel {
   /** 'Tax Invoice' or 'Invoice' (decided by the caller) */
@@ -98,346 +91,6 @@ export interface InvoicePdfModel {
 export const SANDBOX_TEXT = 'SANDBOX – NOT A REAL INVOICE, DO NOT PAY';
 export const QR_CAPTION = 'Scan with your banking app (SEPA)';
 export const REFERENCE_HINT = 'Use this reference';
-
-type Doc = PDFKit.PDFDocument;
-type Align = 'left' | 'right' | 'center';
-
-// Geometry (points; A4 = 595.28 x 841.89)
-const PAGE_W = 595.28;
-const PAGE_H = 841.89;
-const MARGIN_X = 50;
-const MARGIN_TOP = 48;
-const MARGIN_BOTTOM = 36;
-const CONTENT_W = PAGE_W - 2 * MARGIN_X;
-const LEFT = MARGIN_X;
-const RIGHT = PAGE_W - MARGIN_X;
-const BANNER_H = 24;
-const QR_SIZE = 108; // incl. the 4-module quiet zone: ~38 mm
-
-const COLOR = {
-  ink: '#18202b',
-  muted: '#5d6878',
-  faint: '#8a94a3',
-  rule: '#d6dce4',
-  accent: '#0b4f9c',
-  band: '#eef2f7',
-  boxBg: '#f5f8fc',
-  boxBorder: '#c5d3e6',
-  warn: '#b3261e',
-  white: '#ffffff',
-  black: '#000000',
-};
-
-/** Cap height of the Noto faces, as a fraction of the font size (0.714 Latin, 0.733 CJK). */
-const CAP = 0.72;
-
-interface Style {
-  size: number;
-  weight?: FontWeight;
-  color?: string;
-  /** line height as a multiple of the size */
-  leading?: number;
-}
-type FullStyle = Required<Style>;
-
-interface Line {
-  text: string;
-  width: number;
-  rtl: boolean;
-}
-
-interface Block {
-  lines: Line[];
-  style: FullStyle;
-  lineHeight: number;
-  height: number;
-  width: number;
-}
-
-interface DrawOptions {
-  width?: number;
-  align?: Align;
-  underline?: boolean;
-  link?: string;
-}
-
-const wordSegmenter = new Intl.Segmenter('en', { granularity: 'word' });
-const graphemeSegmenter = new Intl.Segmenter('en', { granularity: 'grapheme' });
-const NO_SPACE_SCRIPT = /[\p{Script=Han}\p{Script=Hiragana}\p{Script=Katakana}\p{Script=Thai}\p{Script=Lao}\p{Script=Khmer}\p{Script=Myanmar}]/u;
-const BREAK_AFTER = /[/\-?&=\u2010\u2013]$/u;
-const SPACES = /^[ \u3000]+$/u;
-const TRAILING_SPACES = /[ \u3000]+$/u;
-
-/** Splits a paragraph into pieces between which a line may break. Each piece keeps its trailing spaces. */
-function breakOpportunities(paragraph: string): string[] {
-  const pieces: string[] = [];
-  let cur = '';
-  for (const { segment, isWordLike } of wordSegmenter.segment(paragraph)) {
-    if (!cur) {
-      cur = segment;
-      continue;
-    }
-    if (SPACES.test(segment)) {
-      cur += segment;
-      continue;
-    }
-    const prev = cur.slice(-1);
-    const canBreak =
-      prev === ' ' ||
-      prev === '\u3000' ||
-      (isWordLike === true && (NO_SPACE_SCRIPT.test(firstChar(segment)) || NO_SPACE_SCRIPT.test(lastChar(cur)))) ||
-      (isWordLike === true && BREAK_AFTER.test(cur) && cur.length > 1);
-    if (canBreak) {
-      pieces.push(cur);
-      cur = segment;
-    } else {
-      cur += segment;
-    }
-  }
-  if (cur) pieces.push(cur);
-  return pieces;
-}
-
-function firstChar(s: string): string {
-  const cp = s.codePointAt(0);
-  return cp === undefined ? '' : String.fromCodePoint(cp);
-}
-
-function lastChar(s: string): string {
-  if (!s) return '';
-  const low = s.charCodeAt(s.length - 1);
-  const start = low >= 0xdc00 && low <= 0xdfff && s.length > 1 ? s.length - 2 : s.length - 1;
-  return String.fromCodePoint(s.codePointAt(start)!);
-}
-
-/** Measures, wraps and draws text in any script (see the module comment). */
-class Typesetter {
-  private readonly registered = new Set<string>();
-
-  constructor(readonly doc: Doc) {}
-
-  private useFont(family: FontFamily, weight: FontWeight, size: number): void {
-    const key = fontKey(family, weight);
-    if (!this.registered.has(key)) {
-      // pdfkit takes a fontkit font wherever it takes a font file (PDFFontFactory.open
-      // checks for a `layout` method); @types/pdfkit only lists paths and buffers.
-      this.doc.registerFont(key, documentFont(family, weight) as unknown as Buffer);
-      this.registered.add(key);
-    }
-    this.doc.font(key).fontSize(size);
-  }
-
-  /** Advance width of a single-font run, in points. */
-  private runWidth(family: FontFamily, weight: FontWeight, text: string, size: number): number {
-    return (textAdvance(family, weight, text) * size) / 1000;
-  }
-
-  measure(text: string, weight: FontWeight, size: number): number {
-    let w = 0;
-    for (const run of splitByFont(text)) w += this.runWidth(run.family, weight, run.text, size);
-    return w;
-  }
-
-  layout(text: string, style: Style, maxWidth: number): Block {
-    const full: FullStyle = { weight: 'regular', color: COLOR.ink, leading: 1.35, ...style };
-    const lines: Line[] = [];
-    for (const paragraph of sanitizeText(text).split('\n')) {
-      const rtl = isRtlParagraph(paragraph);
-      for (const t of this.wrap(paragraph, full, maxWidth)) lines.push({ text: t, width: this.measure(t, full.weight, full.size), rtl });
-    }
-    const lineHeight = full.size * full.leading;
-    return {
-      lines,
-      style: full,
-      lineHeight,
-      height: lines.length * lineHeight,
-      width: Math.max(0, ...lines.map((l) => l.width)),
-    };
-  }
-
-  /**
-   * Like layout(), but first shrinks the font (down to `minSize`) so that each
-   * paragraph fits on one line; the line height stays that of `style`, so baselines
-   * stay aligned with neighbouring cells. For amounts, which should not wrap.
-   */
-  fit(text: string, style: Style, maxWidth: number, minSize = 7): Block {
-    const weight = style.weight ?? 'regular';
-    const widest = Math.max(
-      0,
-      ...sanitizeText(text)
-        .split('\n')
-        .map((p) => this.measure(p, weight, style.size)),
-    );
-    if (widest <= maxWidth) return this.layout(text, style, maxWidth);
-    const size = Math.max(minSize, Math.floor(((style.size * maxWidth) / widest) * 10) / 10);
-    const lineHeight = style.size * (style.leading ?? 1.35);
-    return this.layout(text, { ...style, size, leading: lineHeight / size }, maxWidth);
-  }
-
-  private wrap(paragraph: string, style: FullStyle, maxWidth: number): string[] {
-    const trimmed = paragraph.replace(TRAILING_SPACES, '');
-    if (!trimmed) return [''];
-    if (this.measure(trimmed, style.weight, style.size) <= maxWidth) return [trimmed];
-    const lines: string[] = [];
-    let cur = '';
-    let curWidth = 0;
-    const start = (piece: string): void => {
-      const w = this.measure(piece.replace(TRAILING_SPACES, ''), style.weight, style.size);
-      if (w <= maxWidth) {
-        cur = piece;
-        curWidth = this.measure(piece, style.weight, style.size);
-        return;
-      }
-      // A single piece wider than the line: break between grapheme clusters.
-      let part = '';
-      let partWidth = 0;
-      for (const { segment } of graphemeSegmenter.segment(piece)) {
-        const gw = this.measure(segment, style.weight, style.size);
-        if (part && partWidth + gw > maxWidth && !SPACES.test(segment)) {
-          lines.push(part.replace(TRAILING_SPACES, ''));
-          part = '';
-          partWidth = 0;
-        }
-        part += segment;
-        partWidth += gw;
-      }
-      cur = part;
-      curWidth = partWidth;
-    };
-    for (const piece of breakOpportunities(trimmed)) {
-      if (!cur) {
-        start(piece);
-        continue;
-      }
-      const w = this.measure(piece.replace(TRAILING_SPACES, ''), style.weight, style.size);
-      if (curWidth + w <= maxWidth) {
-        cur += piece;
-        curWidth += this.measure(piece, style.weight, style.size);
-      } else {
-        lines.push(cur.replace(TRAILING_SPACES, ''));
-        cur = '';
-        start(piece);
-      }
-    }
-    if (cur) lines.push(cur.replace(TRAILING_SPACES, ''));
-    return lines;
-  }
-
-  /** Draws one line; `top` is the top of its line box. */
-  drawLine(line: Line, block: Block, x: number, top: number, opts: DrawOptions = {}): void {
-    const { style, lineHeight } = block;
-    const width = opts.width ?? line.width;
-    let cx = x;
-    if (opts.align === 'right') cx = x + width - line.width;
-    else if (opts.align === 'center') cx = x + (width - line.width) / 2;
-    const startX = cx;
-    const baseline = top + lineHeight / 2 + (CAP * style.size) / 2;
-    this.doc.fillColor(style.color);
-    for (const run of visualRuns(line.text, line.rtl)) {
-      const width = this.runWidth(run.family, style.weight, run.text, style.size);
-      this.useFont(run.family, style.weight, style.size);
-      // Left-to-right runs are shaped word by word through pdfkit's per-document
-      // layout cache; right-to-left runs must be shaped whole (`features` set).
-      const shaping = run.rtlShaping ? { features: [] } : {};
-      this.doc.text(run.text, cx, baseline, { lineBreak: false, baseline: 'alphabetic', ...shaping });
-      cx += width;
-    }
-    if (opts.underline && line.width > 0) {
-      const uy = baseline + style.size * 0.14;
-      this.doc
-        .save()
-        .moveTo(startX, uy)
-        .lineTo(startX + line.width, uy)
-        .lineWidth(0.5)
-        .strokeColor(style.color)
-        .stroke()
-        .restore();
-    }
-    if (opts.link && line.width > 0) this.doc.link(startX, top, line.width, lineHeight, opts.link);
-  }
-}
-
-/** A drawable element of a section; `y` is relative to the section top. */
-interface Atom {
-  y: number;
-  h: number;
-  draw: (top: number) => void;
-  /** backgrounds and borders: dropped when a section has to be split across pages */
-  decoration?: boolean;
-}
-
-class Section {
-  readonly atoms: Atom[] = [];
-  height = 0;
-
-  constructor(private readonly ts: Typesetter) {}
-
-  add(y: number, h: number, draw: (top: number) => void, decoration = false): void {
-    this.atoms.push({ y, h, draw, decoration });
-    this.height = Math.max(this.height, y + h);
-  }
-
-  /** Adds a text block (one atom per line); returns its height. */
-  text(block: Block, x: number, y: number, opts: DrawOptions = {}): number {
-    block.lines.forEach((line, i) => {
-      this.add(y + i * block.lineHeight, block.lineHeight, (top) => this.ts.drawLine(line, block, x, top, opts));
-    });
-    return block.height;
-  }
-
-  rule(y: number, x1: number, x2: number, color = COLOR.rule, width = 0.75): void {
-    this.add(y, width, (top) => {
-      this.ts.doc.save().moveTo(x1, top).lineTo(x2, top).lineWidth(width).strokeColor(color).stroke().restore();
-    });
-  }
-}
-
-class Flow {
-  y: number;
-
-  constructor(
-    private readonly doc: Doc,
-    private readonly top: number,
-    private readonly bottom: number,
-  ) {
-    this.y = top;
-  }
-
-  private newPage(): void {
-    this.doc.addPage();
-    this.y = this.top;
-  }
-
-  gap(h: number): void {
-    this.y = Math.min(this.y + h, this.bottom);
-  }
-
-  place(section: Section): void {
-    if (section.height > this.bottom - this.y && this.y > this.top && section.height <= this.bottom - this.top) this.newPage();
-    if (section.height <= this.bottom - this.y) {
-      const top = this.y;
-      for (const atom of section.atoms) atom.draw(top + atom.y);
-      this.y += section.height;
-      return;
-    }
-    // Taller than a page: flow the atoms line by line, without backgrounds.
-    const atoms = section.atoms.filter((a) => !a.decoration).sort((a, b) => a.y - b.y);
-    let shift = this.y;
-    let maxBottom = this.y;
-    for (const atom of atoms) {
-      let top = shift + atom.y;
-      if (top + atom.h > this.bottom && top > this.top) {
-        this.newPage();
-        shift = this.top - atom.y;
-        top = this.top;
-        maxBottom = top;
-      }
-      atom.draw(top);
-      maxBottom = Math.max(maxBottom, top + atom.h);
-    }
-    this.y = maxBottom;
-  }
-}
 
 // ---------------------------------------------------------------------------
 
