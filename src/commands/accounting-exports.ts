@@ -9,6 +9,7 @@ import type { Db } from '../db/connection.js';
 import { iterateInvoices } from '../db/invoice-list.js';
 import { findInvoiceById } from '../db/invoices.js';
 import { iterateLedger, type LedgerKind } from '../db/ledger.js';
+import type { Invoice } from '../domain/invoice.js';
 import { minorToDecimalString } from '../domain/money.js';
 
 /** Spreadsheets run cells that start with = + - @ as formulas: text cells are defused. */
@@ -81,44 +82,36 @@ export const JOURNAL_COLUMNS = [
  */
 export function* journalRows(db: Db, range: { from: string; to: string }): Generator<string[]> {
   const money = (minor: number, currency: string) => minorToDecimalString(minor, currency);
+  // An issued document (invoice or credit note) of invoice `i`: its own net, tax and total.
+  const documentRow = (
+    date: string,
+    type: string,
+    number: string,
+    i: Invoice,
+    amounts: { currency: string; netMinor: number; taxMinor: number; totalMinor: number },
+    description: string,
+  ) => [
+    date,
+    type,
+    number,
+    i.number,
+    csvText(i.buyerName),
+    csvText(i.buyerOrganisation),
+    i.buyerCountry ?? '',
+    csvText(i.buyerTaxId),
+    amounts.currency,
+    money(amounts.netMinor, amounts.currency),
+    money(amounts.taxMinor, amounts.currency),
+    money(amounts.totalMinor, amounts.currency),
+    i.taxRate,
+    i.taxLabel,
+    csvText(description),
+  ];
   for (const i of iterateInvoices(db, { tab: 'all', from: range.from, to: range.to, sort: 'issued', dir: 'asc', today: range.to })) {
-    yield [
-      i.issueDate,
-      'invoice',
-      i.number,
-      i.number,
-      csvText(i.buyerName),
-      csvText(i.buyerOrganisation),
-      i.buyerCountry ?? '',
-      csvText(i.buyerTaxId),
-      i.currency,
-      money(i.netMinor, i.currency),
-      money(i.taxMinor, i.currency),
-      money(i.totalMinor, i.currency),
-      i.taxRate,
-      i.taxLabel,
-      csvText(i.courseTitle),
-    ];
+    yield documentRow(i.issueDate, 'invoice', i.number, i, i, i.courseTitle);
   }
   for (const note of creditNotesIssued(db, range)) {
-    const i = findInvoiceById(db, note.invoiceId)!;
-    yield [
-      note.issueDate,
-      'credit_note',
-      note.number,
-      i.number,
-      csvText(i.buyerName),
-      csvText(i.buyerOrganisation),
-      i.buyerCountry ?? '',
-      csvText(i.buyerTaxId),
-      note.currency,
-      money(note.netMinor, note.currency),
-      money(note.taxMinor, note.currency),
-      money(note.totalMinor, note.currency),
-      i.taxRate,
-      i.taxLabel,
-      csvText(note.reason),
-    ];
+    yield documentRow(note.issueDate, 'credit_note', note.number, findInvoiceById(db, note.invoiceId)!, note, note.reason);
   }
   for (const e of iterateLedger(db, range)) {
     const signed = (BANK_SIGN[e.kind] ?? 1) * e.amountMinor;

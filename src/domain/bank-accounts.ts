@@ -4,6 +4,7 @@
  * an account of its own falls back to the default account ('*'), which the old single-account
  * variables (BANK_ACCOUNT_NAME, BANK_IBAN, BANK_BIC, BANK_DETAILS) describe.
  */
+import { EU_MEMBER_STATES } from './tax-treatment.js';
 import { z } from 'zod';
 import { isCurrencyCode } from './currencies.js';
 import { isValidBic, isValidIban, normalizeBic, normalizeIban } from './iban.js';
@@ -153,33 +154,9 @@ export function bankAccountFor(accounts: readonly BankAccount[], currency: strin
  * Madeira, the Canary Islands) are covered by FR, FI, PT and ES.
  */
 export const SEPA_IBAN_COUNTRIES: ReadonlySet<string> = new Set([
-  'AT',
-  'BE',
-  'BG',
-  'CY',
-  'CZ',
-  'DE',
-  'DK',
-  'EE',
-  'ES',
-  'FI',
-  'FR',
-  'GR',
-  'HR',
-  'HU',
-  'IE',
-  'IT',
-  'LT',
-  'LU',
-  'LV',
-  'MT',
-  'NL',
-  'PL',
-  'PT',
-  'RO',
-  'SE',
-  'SI',
-  'SK',
+  // Every EU member state...
+  ...EU_MEMBER_STATES,
+  // ...and the others in the SEPA schemes.
   'IS',
   'LI',
   'NO',
