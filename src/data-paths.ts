@@ -18,6 +18,8 @@ export interface DataPaths {
   backups: string;
   /** The sandbox's stand-in for OpenLearning's signing key. */
   sandboxKey: string;
+  /** One lock file per running portal process: held while it lives, so a dead one's leases can be taken back. */
+  processLock(name: string): string;
 }
 
 export function dataPaths(config: { dataDir: string }): DataPaths {
@@ -32,6 +34,7 @@ export function dataPaths(config: { dataDir: string }): DataPaths {
     mail: path.join(dir, 'mail'),
     backups: path.join(dir, 'backups'),
     sandboxKey: path.join(dir, 'openlearning-sandbox-key.pem'),
+    processLock: (name) => path.join(dir, 'run', `${name}.lock`),
   };
 }
 

@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
+import { dataPaths } from '../data-paths.js';
 import { addSeconds, toDbTime, type Clock } from '../clock.js';
 import { writeTransaction, type Db } from '../db/connection.js';
 import {
@@ -37,7 +38,7 @@ export class ProcessPresence {
 
   private get lockFile(): string {
     // The owner names host and pid; a hash keeps the file name safe on any file system.
-    return path.join(this.deps.dataDir, 'run', `${createHash('sha256').update(this.owner).digest('hex').slice(0, 24)}.lock`);
+    return dataPaths(this.deps).processLock(createHash('sha256').update(this.owner).digest('hex').slice(0, 24));
   }
 
   /** Takes the lock, then registers (in this order, so a registered owner always holds its lock). */
