@@ -86,7 +86,8 @@ export function buildInvoicePdfModel(config: Pick<Config, 'publicUrl' | 'timeZon
       // Where tax is added, the unit price is the price before tax (EU VAT Directive, Article 226(8)).
       ...(hasTax && !invoice.taxInclusive ? { unitPriceLabel: 'NET UNIT PRICE' } : {}),
       taxRate: hasTax ? rateText : '–',
-      taxAmount: formatAmount(invoice.taxMinor, invoice.currency),
+      // A seller not registered for tax charges none: no amount in the tax column either.
+      taxAmount: invoice.taxCategory === 'O' ? '–' : formatAmount(invoice.taxMinor, invoice.currency),
       amount: formatAmount(invoice.totalMinor, invoice.currency),
     },
     totals,
@@ -150,7 +151,7 @@ export function buildCreditNotePdfModel(config: Pick<Config, 'publicUrl' | 'time
     line: {
       ...invoiceModel.line,
       unitPrice: amount(-(invoice.taxInclusive ? invoice.totalMinor : invoice.netMinor)),
-      taxAmount: amount(note.taxMinor),
+      taxAmount: invoice.taxCategory === 'O' ? '–' : amount(note.taxMinor),
       amount: amount(note.totalMinor),
     },
     totals,

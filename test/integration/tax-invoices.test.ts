@@ -8,6 +8,7 @@ import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { issuedInvoice, joinClass, learnerClaims } from '../helpers/factories.js';
 import { pdfQrCodes, pdfText } from '../helpers/pdf.js';
 import { pageText, startTestPortal, type TestPortal } from '../helpers/portal.js';
+import { addressesOf, TestSmtpServer } from '../helpers/smtp.js';
 import { ADMIN, signIn } from '../helpers/staff.js';
 
 const REVERSE_CHARGE = 'Reverse charge – Article 196 of Council Directive 2006/112/EC';
@@ -16,6 +17,7 @@ const GERMAN_IBAN = 'DE89 3704 0044 0532 0130 00';
 const NOTES = 'Amtsgericht Berlin HRB 12345\\nManaging director: A. Example';
 
 const portals: TestPortal[] = [];
+let smtp: TestSmtpServer | undefined;
 async function portal(env: Record<string, string | undefined>): Promise<TestPortal> {
   const started = await startTestPortal({ env });
   portals.push(started);
@@ -23,6 +25,7 @@ async function portal(env: Record<string, string | undefined>): Promise<TestPort
 }
 afterAll(async () => {
   await Promise.all(portals.map((p) => p.close()));
+  await smtp?.stop();
 });
 
 interface InvoiceRow {
@@ -88,7 +91,9 @@ describe('Australia: GST included, ABN', () => {
 describe('Germany: VAT 19% added, EU reverse charge, a EUR account and an AUD default account', () => {
   let t: TestPortal;
   beforeAll(async () => {
+    smtp = await new TestSmtpServer().start();
     t = await portal({
+      SMTP_URL: smtp.url,
       SELLER_NAME: 'Example Akademie GmbH',
       SELLER_ADDRESS: 'Beispielstraße 1\\n10115 Berlin\\nGermany',
       SELLER_COUNTRY: 'DE',
@@ -145,6 +150,11 @@ describe('Germany: VAT 19% added, EU reverse charge, a EUR account and an AUD de
     expect(page).toContain('Buyer’s VAT FR40303265045');
     expect(page).toContain(GERMAN_IBAN);
     expect(page).not.toContain('BSB');
+
+    const mail = await smtp!.waitFor((m) => addressesOf(m).includes(invoice.email));
+    expect(mail.text).toContain(`VAT: ${REVERSE_CHARGE}`);
+    expect(mail.text).toContain('IBAN: DE89 3704 0044 0532 0130 00');
+    expect(mail.text).not.toContain('BSB');
 
     const staff = await signIn(t);
     const admin = pageText(await (await staff.get(`/admin/invoices/${invoice.id}`)).text());
