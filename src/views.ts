@@ -1,6 +1,6 @@
 import nunjucks from 'nunjucks';
 import { countryName } from './domain/countries.js';
-import { STATUS_LABELS, type InvoiceStatus } from './domain/invoice.js';
+import { showsTax, STATUS_LABELS, type Invoice, type InvoiceStatus } from './domain/invoice.js';
 import { formatIban } from './domain/iban.js';
 import { formatMoney } from './domain/money.js';
 import { formatCreditorReference, formatPaymentReference, toCreditorReference } from './domain/payment-reference.js';
@@ -69,6 +69,7 @@ export function createViews(options: ViewOptions): Views {
     env.addFilter('iban', (iban: string) => (iban ? formatIban(iban) : ''));
     env.addFilter('reference', (reference: string) => formatPaymentReference(reference));
     env.addFilter('rf', (reference: string) => formatCreditorReference(toCreditorReference(reference)));
+    env.addFilter('showsTax', (invoice: Invoice) => showsTax(invoice));
     env.addFilter('country', (code: string) => (code ? countryName(code) : ''));
     env.addGlobal('publicUrl', options.publicUrl);
     env.addGlobal('sandbox', options.sandbox);

@@ -6,9 +6,10 @@ import type { Config } from '../config.js';
 import { dataPaths } from '../data-paths.js';
 import { recordCreditNotePdfChecksum, type CreditNote } from '../db/credit-notes.js';
 import { recordPdfChecksum } from '../db/invoices.js';
+import { epcQrAllowed } from '../domain/bank-accounts.js';
 import { buildEpcPayload } from '../domain/epc-qr.js';
 import { formatIban } from '../domain/iban.js';
-import { invoiceTitle, type Invoice } from '../domain/invoice.js';
+import { invoiceTitle, showsTax, type Invoice } from '../domain/invoice.js';
 import { formatAmount, formatMoney } from '../domain/money.js';
 import { formatCreditorReference, formatPaymentReference, toCreditorReference } from '../domain/payment-reference.js';
 import { formatTaxRate, parseTaxRate } from '../domain/tax.js';
@@ -23,11 +24,12 @@ export function buildInvoicePdfModel(config: Pick<Config, 'publicUrl' | 'timeZon
   const money = (minor: number) => formatMoney(minor, invoice.currency);
   const rate = parseTaxRate(invoice.taxRate);
   const rateText = rate.ok ? formatTaxRate(rate.rate) : `${invoice.taxRate}%`;
-  const hasTax = invoice.taxMinor > 0 || invoice.taxRate !== '0';
+  const hasTax = showsTax(invoice);
   const isEur = invoice.currency === 'EUR';
   const creditorReference = isEur ? toCreditorReference(invoice.paymentReference) : undefined;
+  // A SEPA credit transfer exists only in euro to an account in a SEPA country.
   const epcPayload =
-    isEur && bank.iban && invoice.totalMinor > 0
+    bank.iban && epcQrAllowed(invoice.currency, bank.iban) && invoice.totalMinor > 0
       ? buildEpcPayload({
           bic: bank.bic ?? undefined,
           name: bank.accountName ?? seller.name,
@@ -44,8 +46,11 @@ export function buildInvoicePdfModel(config: Pick<Config, 'publicUrl' | 'timeZon
         { label: `Total ${invoice.currency}`, value: money(invoice.totalMinor), strong: true },
       ]
     : [{ label: `Total ${invoice.currency}`, value: money(invoice.totalMinor), strong: true }];
+  const bankDetails = [bank.bsb && `BSB ${bank.bsb}`, bank.accountNumber && `Account ${bank.accountNumber}`, bank.details].filter(Boolean).join('\n');
+  const issueDate = formatDate(invoice.issueDate, config.timeZone);
+  const supplyDate = invoice.supplyDate && invoice.supplyDate !== invoice.issueDate ? formatDate(invoice.supplyDate, config.timeZone) : undefined;
   return {
-    title: invoiceTitle(invoice.issuer),
+    title: invoiceTitle(invoice.issuer, invoice.taxCategory),
     sandbox: invoice.issuer.sandbox,
     seller: { name: seller.name, address: seller.address, taxId: seller.taxId ?? undefined, taxIdLabel: seller.taxIdLabel },
     buyer: {
@@ -55,35 +60,64 @@ export function buildInvoicePdfModel(config: Pick<Config, 'publicUrl' | 'timeZon
       address: invoice.buyerAddress ?? undefined,
       country: invoice.buyerCountry ? countryName(invoice.buyerCountry) : undefined,
       taxId: invoice.buyerTaxId ?? undefined,
+      taxIdLabel: invoice.buyerTaxIdLabel ?? undefined,
       purchaseOrder: invoice.buyerPoNumber ?? undefined,
     },
     number: invoice.number,
-    issueDate: formatDate(invoice.issueDate, config.timeZone),
+    issueDate,
     dueDate: formatDate(invoice.dueDate, config.timeZone),
     currency: invoice.currency,
+    ...(supplyDate
+      ? {
+          meta: [
+            ['Invoice number', invoice.number, 'strong'],
+            ['Issue date', issueDate],
+            ['Date of supply', supplyDate],
+            ['Due date', formatDate(invoice.dueDate, config.timeZone), 'strong'],
+            ['Currency', invoice.currency],
+          ],
+        }
+      : {}),
     line: {
       description: invoice.courseTitle,
       detail: invoice.programId !== null ? `OpenLearning program ${invoice.programId}` : `OpenLearning class ${invoice.classId}`,
       quantity: '1',
       unitPrice: formatAmount(invoice.taxInclusive ? invoice.totalMinor : invoice.netMinor, invoice.currency),
+      // Where tax is added, the unit price is the price before tax (EU VAT Directive, Article 226(8)).
+      ...(hasTax && !invoice.taxInclusive ? { unitPriceLabel: 'NET UNIT PRICE' } : {}),
       taxRate: hasTax ? rateText : '–',
-      taxAmount: formatAmount(invoice.taxMinor, invoice.currency),
+      // A seller not registered for tax charges none: no amount in the tax column either.
+      taxAmount: invoice.taxCategory === 'O' ? '–' : formatAmount(invoice.taxMinor, invoice.currency),
       amount: formatAmount(invoice.totalMinor, invoice.currency),
     },
     totals,
+    taxNotes: taxNotes(invoice, money(invoice.taxMinor)),
     payment: {
       amountDue: money(invoice.totalMinor),
       accountName: bank.accountName ?? undefined,
       iban: bank.iban ? formatIban(bank.iban) : undefined,
       bic: bank.bic ?? undefined,
-      details: bank.details ?? undefined,
+      details: bankDetails || undefined,
       reference: formatPaymentReference(invoice.paymentReference),
       creditorReference: creditorReference ? formatCreditorReference(creditorReference) : undefined,
       epcPayload,
     },
     statusUrl: invoiceLinks(config.publicUrl, invoice).status,
+    footer: invoice.notes ?? undefined,
     createdAt: new Date(invoice.issuedAt),
   };
+}
+
+/** What the invoice must say about its tax, under the totals. */
+function taxNotes(invoice: Invoice, taxAmount: string): string[] {
+  const notes: string[] = [];
+  if (invoice.taxLegend) notes.push(invoice.taxLegalReference ? `${invoice.taxLegend} – ${invoice.taxLegalReference}` : invoice.taxLegend);
+  if (invoice.taxCategory === 'AE') {
+    // Both VAT ids are on the invoice (Article 226(3) and (4)); say who accounts for the VAT.
+    notes.push(`The customer accounts for the ${invoice.taxLabel}.`);
+  }
+  if (invoice.taxCategory === 'S' && invoice.taxInclusive && invoice.taxMinor > 0) notes.push(`Total includes ${invoice.taxLabel} of ${taxAmount}`);
+  return notes;
 }
 
 /**
@@ -117,10 +151,11 @@ export function buildCreditNotePdfModel(config: Pick<Config, 'publicUrl' | 'time
     line: {
       ...invoiceModel.line,
       unitPrice: amount(-(invoice.taxInclusive ? invoice.totalMinor : invoice.netMinor)),
-      taxAmount: amount(note.taxMinor),
+      taxAmount: invoice.taxCategory === 'O' ? '–' : amount(note.taxMinor),
       amount: amount(note.totalMinor),
     },
     totals,
+    taxNotes: taxNotes(invoice, money(note.taxMinor)),
     payment: undefined,
     createdAt: new Date(note.issuedAt),
   };

@@ -6,22 +6,34 @@ import { findInvoiceById, findLiveInvoiceFor, insertInvoice, nextInvoiceSeq, pay
 import { findRequestByToken, linkRequestToInvoice } from '../db/requests.js';
 import type { BillingDetails } from '../domain/billing-details.js';
 import { formatInvoiceNumber, type Invoice, type Issuer } from '../domain/invoice.js';
+import { bankAccountFor } from '../domain/bank-accounts.js';
 import { generatePaymentReference } from '../domain/payment-reference.js';
-import { invoiceAmounts } from '../domain/tax.js';
 import type { Deps } from '../deps.js';
 import { AppError } from '../errors.js';
 import { queueInvoiceEmail } from './emails.js';
+import { decideInvoiceTax } from './invoice-tax.js';
 import { newSecretToken } from './secret-token.js';
 
-export function issuerFromConfig(config: Config): Issuer {
+/** The seller and the one account an invoice in `currency` is paid into, as they are now. */
+export function issuerFromConfig(config: Config, currency: string): Issuer {
+  const account = bankAccountFor(config.bank.accounts, currency);
   return {
     sandbox: config.mode === 'sandbox',
-    seller: { name: config.seller.name, address: config.seller.address, taxId: config.seller.taxId ?? null, taxIdLabel: config.seller.taxIdLabel },
+    seller: {
+      name: config.seller.name,
+      address: config.seller.address,
+      taxId: config.seller.taxId ?? null,
+      taxIdLabel: config.seller.taxIdLabel,
+      country: config.seller.country,
+      registered: !config.seller.taxIdNone,
+    },
     bank: {
-      accountName: config.bank.accountName ?? null,
-      iban: config.bank.iban ?? null,
-      bic: config.bank.bic ?? null,
-      details: config.bank.details ?? null,
+      accountName: account?.accountName ?? null,
+      iban: account?.iban ?? null,
+      bic: account?.bic ?? null,
+      bsb: account?.bsb ?? null,
+      accountNumber: account?.accountNumber ?? null,
+      details: account?.details ?? null,
     },
   };
 }
@@ -59,7 +71,12 @@ export function issueInvoice(
     do paymentReference = generatePaymentReference(deps.randomBytes);
     while (paymentReferenceExists(db, paymentReference));
 
-    const amounts = invoiceAmounts(request.priceMinor, request.currency, config.tax.rate, config.tax.inclusive);
+    const buyerTaxId = details.checkedTaxId;
+    const { treatment, amounts } = decideInvoiceTax(config, request.priceMinor, request.currency, {
+      country: details.country,
+      taxId: buyerTaxId,
+      organisation: details.organisation,
+    });
     const issueDate = calendarDate(now, config.timeZone);
     const id = insertInvoice(db, {
       seq,
@@ -80,18 +97,29 @@ export function issueInvoice(
       buyerCountry: details.country,
       buyerTaxId: details.taxId,
       buyerPoNumber: details.poNumber,
+      buyerTaxIdScheme: buyerTaxId?.scheme ?? null,
+      buyerTaxIdNormalized: buyerTaxId?.normalized ?? null,
+      buyerTaxIdCountry: buyerTaxId?.country ?? null,
+      buyerTaxIdLabel: buyerTaxId?.label ?? null,
       currency: request.currency,
       netMinor: amounts.netMinor,
       taxMinor: amounts.taxMinor,
       totalMinor: amounts.totalMinor,
-      taxRate: config.tax.rate.percent,
+      taxRate: treatment.rate.percent,
       taxLabel: config.tax.label,
       taxInclusive: config.tax.inclusive,
+      taxCategory: treatment.category,
+      taxLegend: treatment.legend,
+      taxLegalReference: treatment.legalReference,
       issueDate,
+      // OpenLearning sends no class start date today, so the date of supply is the issue date
+      // (SUPPLY_DATE=class_start falls back to it) and is not printed separately.
+      supplyDate: null,
+      notes: config.invoice.notes ?? null,
       dueDate: addCalendarDays(issueDate, config.invoice.dueDays),
       issuedAt: at,
       expiresAt: toDbTime(addDays(now, config.invoice.expiryDays)),
-      issuer: issuerFromConfig(config),
+      issuer: issuerFromConfig(config, request.currency),
     });
     linkRequestToInvoice(db, request.id, id);
     const invoice = findInvoiceById(db, id)!;
@@ -116,7 +144,14 @@ export function issueInvoice(
       action: 'invoice.issued',
       invoiceId: id,
       summary: `Invoice ${invoice.number} issued to ${details.name} <${details.email}>`,
-      after: { status: invoice.status, totalMinor: invoice.totalMinor, currency: invoice.currency, dueDate: invoice.dueDate },
+      after: {
+        status: invoice.status,
+        totalMinor: invoice.totalMinor,
+        currency: invoice.currency,
+        dueDate: invoice.dueDate,
+        taxCategory: invoice.taxCategory,
+        taxRate: invoice.taxRate,
+      },
     });
     queueInvoiceEmail(deps, invoice, 'invoice', { at, dedupeKey: `invoice:${id}` });
     return { invoice, created: true };

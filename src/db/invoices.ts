@@ -6,6 +6,9 @@ export const INVOICE_COLUMNS = `invoices.id, seq, number, access_token AS access
   ol_user_id AS olUserId, audience, course_id AS courseId, class_id AS classId, program_id AS programId, course_title AS courseTitle,
   redirect_url AS redirectUrl, buyer_name AS buyerName, buyer_email AS buyerEmail, buyer_organisation AS buyerOrganisation,
   buyer_address AS buyerAddress, buyer_country AS buyerCountry, buyer_tax_id AS buyerTaxId, buyer_po_number AS buyerPoNumber,
+  buyer_tax_id_scheme AS buyerTaxIdScheme, buyer_tax_id_normalized AS buyerTaxIdNormalized, buyer_tax_id_country AS buyerTaxIdCountry,
+  buyer_tax_id_label AS buyerTaxIdLabel, tax_category AS taxCategory, tax_legend AS taxLegend, tax_legal_reference AS taxLegalReference,
+  supply_date AS supplyDate, invoice_notes AS notes,
   currency, net_minor AS netMinor, tax_minor AS taxMinor, total_minor AS totalMinor, paid_minor AS paidMinor, written_off_minor AS writtenOffMinor, refunded_minor AS refundedMinor, credited_minor AS creditedMinor, withdrawn_at AS withdrawnAt,
   tax_rate AS taxRate, tax_label AS taxLabel, tax_inclusive AS taxInclusive, issue_date AS issueDate, due_date AS dueDate,
   issued_at AS issuedAt, expires_at AS expiresAt, paid_at AS paidAt, enrolled_at AS enrolledAt, expired_at AS expiredAt,
@@ -100,12 +103,14 @@ export function insertInvoice(db: Db, invoice: NewInvoice): number {
       db,
       `INSERT INTO invoices (seq, number, access_token, payment_reference, status, ol_user_id, audience, course_id, class_id,
         program_id, course_title, redirect_url, buyer_name, buyer_email, buyer_organisation, buyer_address, buyer_country, buyer_tax_id,
-        buyer_po_number, currency, net_minor, tax_minor, total_minor, tax_rate, tax_label, tax_inclusive, issue_date, due_date,
-        issued_at, expires_at, issuer_json, updated_at)
+        buyer_po_number, buyer_tax_id_scheme, buyer_tax_id_normalized, buyer_tax_id_country, buyer_tax_id_label,
+        currency, net_minor, tax_minor, total_minor, tax_rate, tax_label, tax_inclusive, tax_category, tax_legend, tax_legal_reference,
+        issue_date, supply_date, due_date, issued_at, expires_at, issuer_json, invoice_notes, updated_at)
       VALUES (@seq, @number, @accessToken, @paymentReference, 'awaiting_payment', @olUserId, @audience, @courseId, @classId,
         @programId, @courseTitle, @redirectUrl, @buyerName, @buyerEmail, @buyerOrganisation, @buyerAddress, @buyerCountry, @buyerTaxId,
-        @buyerPoNumber, @currency, @netMinor, @taxMinor, @totalMinor, @taxRate, @taxLabel, @taxInclusive, @issueDate, @dueDate,
-        @issuedAt, @expiresAt, @issuerJson, @issuedAt)`,
+        @buyerPoNumber, @buyerTaxIdScheme, @buyerTaxIdNormalized, @buyerTaxIdCountry, @buyerTaxIdLabel,
+        @currency, @netMinor, @taxMinor, @totalMinor, @taxRate, @taxLabel, @taxInclusive, @taxCategory, @taxLegend, @taxLegalReference,
+        @issueDate, @supplyDate, @dueDate, @issuedAt, @expiresAt, @issuerJson, @notes, @issuedAt)`,
     ).run(row).lastInsertRowid,
   );
 }

@@ -4,6 +4,7 @@
  */
 import { z } from 'zod';
 import { isCountryCode } from './countries.js';
+import { validateTaxId, type TaxIdResult } from './tax-ids.js';
 import { hasControlCharacters } from './text.js';
 
 export interface BillingDetails {
@@ -12,11 +13,14 @@ export interface BillingDetails {
   organisation: string | null;
   address: string | null;
   country: string | null;
+  /** As printed: the canonical form of a recognised number (FR40303265045), free text as typed. */
   taxId: string | null;
   poNumber: string | null;
+  /** The tax id as validateTaxId() read it with the billing country; null when none was given. */
+  checkedTaxId: Extract<TaxIdResult, { ok: true }> | null;
 }
 
-export type BillingField = keyof BillingDetails;
+export type BillingField = Exclude<keyof BillingDetails, 'checkedTaxId'>;
 
 export const BILLING_FIELDS: readonly BillingField[] = ['name', 'email', 'organisation', 'address', 'country', 'taxId', 'poNumber'];
 
@@ -59,18 +63,34 @@ const schema = z.object({
 export type BillingFormResult =
   { ok: true; details: BillingDetails } | { ok: false; errors: Partial<Record<BillingField, string>>; values: Record<BillingField, string> };
 
+/**
+ * The tax id is read with the country chosen next to it; a number of a known shape that fails its
+ * check is an error, so a typo never silently costs a business the reverse charge.
+ */
+function checkTaxId(taxId: string | null, country: string | null): TaxIdResult | null {
+  return taxId === null ? null : validateTaxId(taxId, country);
+}
+
 /** Parses the submitted form; on error returns a message per field and the values as typed. */
 export function parseBillingForm(body: Record<string, unknown>): BillingFormResult {
   const input = Object.fromEntries(BILLING_FIELDS.map((f) => [f, typeof body[f] === 'string' ? body[f] : undefined]));
   const parsed = schema.safeParse(input);
+  const errors: Partial<Record<BillingField, string>> = {};
   if (parsed.success) {
     const d = parsed.data;
-    return { ok: true, details: { ...d, name: d.name!, email: d.email! } };
-  }
-  const errors: Partial<Record<BillingField, string>> = {};
-  for (const issue of parsed.error.issues) {
-    const field = issue.path[0] as BillingField;
-    errors[field] ??= issue.message;
+    const checked = checkTaxId(d.taxId, d.country);
+    if (checked?.ok === false) errors.taxId = checked.message;
+    else return { ok: true, details: { ...d, name: d.name!, email: d.email!, taxId: checked?.display ?? null, checkedTaxId: checked } };
+  } else {
+    for (const issue of parsed.error.issues) {
+      const field = issue.path[0] as BillingField;
+      errors[field] ??= issue.message;
+    }
+    // Say what is wrong with the tax id now too, rather than after the other fields are fixed.
+    const taxId = typeof input.taxId === 'string' ? input.taxId.trim() : '';
+    const country = typeof input.country === 'string' && isCountryCode(input.country.trim()) ? input.country.trim() : null;
+    const checked = errors.taxId === undefined && taxId !== '' ? checkTaxId(taxId, country) : null;
+    if (checked?.ok === false) errors.taxId = checked.message;
   }
   const values = Object.fromEntries(BILLING_FIELDS.map((f) => [f, (input[f] as string | undefined) ?? ''])) as Record<BillingField, string>;
   return { ok: false, errors, values };

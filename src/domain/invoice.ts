@@ -1,4 +1,6 @@
 /** The invoice as the rest of the code sees it, and the rules that follow from its status alone. */
+import type { TaxIdScheme } from './tax-ids.js';
+import type { VatCategory } from './tax-treatment.js';
 
 export const INVOICE_STATUSES = ['awaiting_payment', 'partially_paid', 'paid', 'enrolment_failed', 'enrolled', 'expired', 'cancelled'] as const;
 export type InvoiceStatus = (typeof INVOICE_STATUSES)[number];
@@ -14,10 +16,28 @@ export const STATUS_LABELS: Record<InvoiceStatus, string> = {
   cancelled: 'Cancelled',
 };
 
+/** Seller and bank account as they were at issue (snapshots written before migration 013 lack the optional fields). */
 export interface Issuer {
   sandbox: boolean;
-  seller: { name: string; address: string; taxId: string | null; taxIdLabel: string };
-  bank: { accountName: string | null; iban: string | null; bic: string | null; details: string | null };
+  seller: {
+    name: string;
+    address: string;
+    taxId: string | null;
+    taxIdLabel: string;
+    /** SELLER_COUNTRY. */
+    country?: string | null;
+    /** false when SELLER_TAX_ID_NONE=true. */
+    registered?: boolean;
+  };
+  /** Only the account for the invoice's currency. */
+  bank: {
+    accountName: string | null;
+    iban: string | null;
+    bic: string | null;
+    details: string | null;
+    bsb?: string | null;
+    accountNumber?: string | null;
+  };
 }
 
 export interface Invoice {
@@ -44,6 +64,12 @@ export interface Invoice {
   buyerCountry: string | null;
   buyerTaxId: string | null;
   buyerPoNumber: string | null;
+  /** The buyer's tax id as the billing form checked it (null when none was given, or before migration 013). */
+  buyerTaxIdScheme: TaxIdScheme | null;
+  buyerTaxIdNormalized: string | null;
+  buyerTaxIdCountry: string | null;
+  /** Printed before the buyer's tax id: 'VAT', 'ABN', 'Tax ID'. */
+  buyerTaxIdLabel: string | null;
   currency: string;
   netMinor: number;
   taxMinor: number;
@@ -57,7 +83,16 @@ export interface Invoice {
   taxRate: string;
   taxLabel: string;
   taxInclusive: boolean;
+  /** How the invoice was taxed (src/domain/tax-treatment.ts), decided at issue. */
+  taxCategory: VatCategory;
+  /** 'Reverse charge' or the exemption reason, printed next to the tax. */
+  taxLegend: string | null;
+  taxLegalReference: string | null;
   issueDate: string;
+  /** The date of supply when it differs from the issue date, else null. */
+  supplyDate: string | null;
+  /** INVOICE_NOTES at issue: legal text at the foot of the invoice and of its credit note. */
+  notes: string | null;
   dueDate: string;
   issuedAt: string;
   expiresAt: string;
@@ -94,9 +129,23 @@ export function refundableMinor(invoice: InvoiceMoney): number {
   return Math.max(0, -balanceMinor(invoice));
 }
 
-/** "Tax Invoice" is a legal term in several countries: only use it when the seller is tax registered. */
-export function invoiceTitle(issuer: Issuer): string {
-  return issuer.seller.taxId ? 'Tax Invoice' : 'Invoice';
+/**
+ * "Tax Invoice" is a legal term in several countries: only use it when the seller is tax registered
+ * and the invoice is subject to tax (not category O).
+ */
+export function invoiceTitle(issuer: Issuer, category: VatCategory = 'S'): string {
+  return issuer.seller.taxId && issuer.seller.registered !== false && category !== 'O' ? 'Tax Invoice' : 'Invoice';
+}
+
+/**
+ * Whether the invoice shows tax lines: always with the standard rate (unless it is 0), with the
+ * reverse charge and an exemption (0% next to their legend); never when the seller is not registered.
+ * A zero rate without a reason shows none, as invoices did before the categories.
+ */
+export function showsTax(invoice: Pick<Invoice, 'taxCategory' | 'taxMinor' | 'taxRate'>): boolean {
+  if (invoice.taxCategory === 'AE' || invoice.taxCategory === 'E') return true;
+  if (invoice.taxCategory === 'S') return invoice.taxMinor > 0 || invoice.taxRate !== '0';
+  return false;
 }
 
 export function formatInvoiceNumber(prefix: string, seq: number): string {

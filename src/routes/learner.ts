@@ -20,7 +20,8 @@ import { parseBillingForm, type BillingField } from '../domain/billing-details.j
 import { countryOptions } from '../domain/countries.js';
 import { amountDueMinor, type Invoice } from '../domain/invoice.js';
 import { allowedActions, isEnrolling, isOpen } from '../domain/invoice-lifecycle.js';
-import { invoiceAmounts, formatTaxRate } from '../domain/tax.js';
+import { decideInvoiceTax, reverseChargeOffered } from '../commands/invoice-tax.js';
+import { formatTaxRate } from '../domain/tax.js';
 import type { Deps } from '../deps.js';
 import { AppError } from '../errors.js';
 import { render } from './render.js';
@@ -47,12 +48,21 @@ export function learnerRoutes(deps: Deps): Router {
     values: Partial<Record<BillingField, string>>,
     errors: Partial<Record<BillingField, string>>,
   ) {
-    const amounts = invoiceAmounts(request.priceMinor, request.currency, config.tax.rate, config.tax.inclusive);
+    // Who the buyer is (a business with a VAT id of another member state) is known only on submit:
+    // the summary shows what everyone else pays, and says when a business pays less.
+    const { treatment, amounts } = decideInvoiceTax(config, request.priceMinor, request.currency, { country: null, taxId: null, organisation: null });
     render(ctx, 'learner/billing.njk', {
       title: `Billing details – ${request.title}`,
       request,
       amounts,
-      tax: { label: config.tax.label, rate: formatTaxRate(config.tax.rate), inclusive: config.tax.inclusive, zero: config.tax.rate.percent === '0' },
+      tax: {
+        label: config.tax.label,
+        rate: formatTaxRate(treatment.rate),
+        inclusive: config.tax.inclusive,
+        zero: treatment.rate.numerator === 0n,
+        legend: treatment.legend,
+        reverseChargeOffered: reverseChargeOffered(config),
+      },
       values,
       errors,
       errorCount: Object.keys(errors).length,

@@ -47,6 +47,8 @@ export interface InvoicePdfModel {
     address?: string;
     country?: string;
     taxId?: string;
+    /** printed before taxId, e.g. 'VAT' (default 'Tax ID') */
+    taxIdLabel?: string;
     purchaseOrder?: string;
   };
   /** 'INV-000042' */
@@ -57,9 +59,21 @@ export interface InvoicePdfModel {
   /** 'AUD' */
   currency: string;
   /** all preformatted strings */
-  line: { description: string; detail?: string; quantity: string; unitPrice: string; taxRate: string; taxAmount: string; amount: string };
+  line: {
+    description: string;
+    detail?: string;
+    quantity: string;
+    unitPrice: string;
+    /** column heading, default 'UNIT PRICE' (e.g. 'NET UNIT PRICE' where tax is added) */
+    unitPriceLabel?: string;
+    taxRate: string;
+    taxAmount: string;
+    amount: string;
+  };
   /** e.g. Subtotal / GST 10% / Total AUD (strong) */
   totals: { label: string; value: string; strong?: boolean }[];
+  /** Lines printed under the totals about the tax: 'Reverse charge – Article 196 …', an exemption reason, 'Total includes GST …'. */
+  taxNotes?: string[];
   /** Replaces the invoice's number/dates block (a credit note names its own number and the invoice it credits). */
   meta?: [label: string, value: string, emphasis?: 'strong'][];
   /** A paragraph after the parties, e.g. a credit note's reason. */
@@ -218,7 +232,7 @@ function partiesSection(ts: Typesetter, m: InvoicePdfModel): Section {
   if (m.buyer.country) y += s.text(ts.layout(m.buyer.country, { size: 9.5, color: COLOR.muted }, leftW), LEFT, y);
   y += s.text(ts.layout(m.buyer.email, { size: 9.5, color: COLOR.muted }, leftW), LEFT, y);
   const extra: [string, string | undefined][] = [
-    ['Tax ID', m.buyer.taxId],
+    [m.buyer.taxIdLabel || 'Tax ID', m.buyer.taxId],
     ['PO number', m.buyer.purchaseOrder],
   ];
   if (extra.some(([, v]) => v)) {
@@ -266,7 +280,7 @@ function lineItemSection(ts: Typesetter, m: InvoicePdfModel): Section {
   };
   head('DESCRIPTION', COLS.desc, 'left');
   head('QTY', COLS.qty, 'right');
-  head('UNIT PRICE', COLS.unit, 'right');
+  head(m.line.unitPriceLabel ?? 'UNIT PRICE', COLS.unit, 'right');
   head('TAX RATE', COLS.rate, 'right');
   head('TAX', COLS.tax, 'right');
   head('AMOUNT', COLS.amount, 'right');
@@ -411,6 +425,12 @@ function build(doc: Doc, m: InvoicePdfModel): void {
   flow.gap(22);
   flow.place(lineItemSection(ts, m));
   flow.place(totalsSection(ts, m));
+  if (m.taxNotes?.length) {
+    flow.gap(8);
+    const notes = new Section(ts);
+    notes.text(ts.layout(m.taxNotes.join('\n'), { size: 9, leading: 1.4 }, CONTENT_W), LEFT, 0);
+    flow.place(notes);
+  }
   flow.gap(22);
   if (m.payment) {
     flow.place(paymentSection(ts, m, m.payment));
