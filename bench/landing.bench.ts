@@ -84,6 +84,7 @@ function landingTransactions(file: string, perCommit: number, seconds: number): 
           courseId: 'course',
           classId: `class-${n}`,
           programId: null,
+          classStartDate: null,
           title: 'Introduction to Marine Biology',
           currency: 'AUD',
           priceMinor: 110000,

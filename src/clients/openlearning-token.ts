@@ -16,6 +16,7 @@ import { isCurrencyCode } from '../domain/currencies.js';
 import { parseDecimalAmount } from '../domain/money.js';
 import type { TaxRate } from '../domain/tax.js';
 import { hasControlCharacters } from '../domain/text.js';
+import { parseCalendarDate } from '../domain/calendar-date.js';
 import { AppError } from '../errors.js';
 
 export const CLOCK_TOLERANCE_SECONDS = 60;
@@ -25,6 +26,8 @@ const MAX_TOKEN_LENGTH = 8 * 1024;
 export type Offering = { kind: 'class'; courseId: string; classId: string } | { kind: 'program'; programId: string };
 
 export interface EnrolmentClaims {
+  /** A class start date if the token carried one (an undocumented claim; see classStartDateOf). */
+  classStartDate: string | null;
   jti: string;
   olUserId: string;
   audience: string;
@@ -78,7 +81,20 @@ const claimsSchema = z.object({
   currency: z.string().min(1).max(8),
   price: z.union([z.string().max(40), z.number()]),
   redirect_url: z.string().min(1).max(2048),
+  // Not documented by OpenLearning: a class start date, if a gateway sends one (the date of supply).
+  class_start_date: z.string().max(40).optional(),
+  start_date: z.string().max(40).optional(),
+  class_start: z.string().max(40).optional(),
 });
+
+/** The class start date from whichever of the tolerated claims carries a real date (YYYY-MM-DD, or the date part of a timestamp). */
+function classStartDateOf(c: { class_start_date?: string | undefined; start_date?: string | undefined; class_start?: string | undefined }): string | null {
+  for (const value of [c.class_start_date, c.start_date, c.class_start]) {
+    const date = value === undefined ? undefined : parseCalendarDate(value.trim().slice(0, 10));
+    if (date) return date;
+  }
+  return null;
+}
 
 export class TokenVerifier {
   private readonly pemKeys: KeyObject[];
@@ -207,6 +223,7 @@ export class TokenVerifier {
       currency: c.currency,
       priceMinor: price.minor,
       redirectUrl: new URL(c.redirect_url).href,
+      classStartDate: classStartDateOf(c),
       claimNames: Object.keys(payload).slice(0, 50),
     };
   }

@@ -53,6 +53,7 @@ export async function acceptEnrolment(
       currency: claims.currency,
       priceMinor: claims.priceMinor,
       redirectUrl: claims.redirectUrl,
+      classStartDate: claims.classStartDate,
       createdAt: toDbTime(now),
       expiresAt: toDbTime(addSeconds(now, BILLING_LINK_HOURS * 3600)),
     });

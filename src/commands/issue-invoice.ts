@@ -112,9 +112,9 @@ export function issueInvoice(
       taxLegend: treatment.legend,
       taxLegalReference: treatment.legalReference,
       issueDate,
-      // OpenLearning sends no class start date today, so the date of supply is the issue date
-      // (SUPPLY_DATE=class_start falls back to it) and is not printed separately.
-      supplyDate: null,
+      // SUPPLY_DATE=class_start: the class start date when the token carried one, else the issue
+      // date (stored as null: the PDF prints a date of supply only when it differs).
+      supplyDate: config.invoice.supplyDate === 'class_start' && request.classStartDate && request.classStartDate !== issueDate ? request.classStartDate : null,
       notes: config.invoice.notes ?? null,
       dueDate: addCalendarDays(issueDate, config.invoice.dueDays),
       issuedAt: at,

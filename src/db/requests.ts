@@ -11,6 +11,7 @@ export interface EnrolmentRequest {
   classId: string;
   /** For a program; null for a class. */
   programId: string | null;
+  classStartDate: string | null;
   title: string;
   currency: string;
   priceMinor: number;
@@ -21,7 +22,7 @@ export interface EnrolmentRequest {
 }
 
 const COLUMNS = `id, token, jti, ol_user_id AS olUserId, audience, course_id AS courseId, class_id AS classId, program_id AS programId, title,
-  currency, price_minor AS priceMinor, redirect_url AS redirectUrl, created_at AS createdAt, expires_at AS expiresAt,
+  currency, price_minor AS priceMinor, redirect_url AS redirectUrl, class_start_date AS classStartDate, created_at AS createdAt, expires_at AS expiresAt,
   invoice_id AS invoiceId`;
 
 /** Records a token id as used. Returns false when it was already used (a replay). */
@@ -38,8 +39,8 @@ export function insertEnrolmentRequest(db: Db, row: Omit<EnrolmentRequest, 'id' 
   return Number(
     sql(
       db,
-      `INSERT INTO enrolment_requests (token, jti, ol_user_id, audience, course_id, class_id, program_id, title, currency, price_minor, redirect_url, created_at, expires_at)
-      VALUES (@token, @jti, @olUserId, @audience, @courseId, @classId, @programId, @title, @currency, @priceMinor, @redirectUrl, @createdAt, @expiresAt)`,
+      `INSERT INTO enrolment_requests (token, jti, ol_user_id, audience, course_id, class_id, program_id, title, currency, price_minor, redirect_url, class_start_date, created_at, expires_at)
+      VALUES (@token, @jti, @olUserId, @audience, @courseId, @classId, @programId, @title, @currency, @priceMinor, @redirectUrl, @classStartDate, @createdAt, @expiresAt)`,
     ).run(row).lastInsertRowid,
   );
 }

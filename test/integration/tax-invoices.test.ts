@@ -315,3 +315,18 @@ describe('an exempt seller (TAX_RATE=0 with TAX_EXEMPTION_REASON), paid in euro 
     expect(page).toContain('Exempt from VAT under § 4 Nr. 21 UStG (education)');
   });
 });
+
+describe('the date of supply (SUPPLY_DATE=class_start)', () => {
+  test('a class start date in the token is printed as the date of supply; without one, none is printed', async () => {
+    const t = await portal({ SUPPLY_DATE: 'class_start' });
+    const withStart = await buy(t, { price: '1100.00', currency: 'AUD', class_start_date: '2027-02-01' });
+    expect(withStart.text).toMatch(/Date of supply\s+1 Feb 2027/);
+    const timestamp = await buy(t, { price: '1100.00', currency: 'AUD', start_date: '2027-03-15T09:00:00+11:00' });
+    expect(timestamp.text).toMatch(/Date of supply\s+15 Mar 2027/);
+    const without = await buy(t, { price: '1100.00', currency: 'AUD' });
+    expect(without.text).not.toContain('Date of supply');
+    const ignored = await portal({ SUPPLY_DATE: 'issue' });
+    const issueOnly = await buy(ignored, { price: '1100.00', currency: 'AUD', class_start_date: '2027-02-01' });
+    expect(issueOnly.text).not.toContain('Date of supply');
+  });
+});
