@@ -6,7 +6,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import type Router from '@koa/router';
 import type { Context } from 'koa';
-import { simpleParser, type ParsedMail } from 'mailparser';
+import type { ParsedMail } from 'mailparser';
 import type { Deps } from '../../deps.js';
 import { AppError } from '../../errors.js';
 import { dataPaths } from '../../data-paths.js';
@@ -14,6 +14,15 @@ import { render } from '../render.js';
 
 const PAGE = 30;
 const NAME = /^[\w.-]+\.eml$/;
+
+/**
+ * mailparser is loaded when a captured email is first read: importing it costs about half a second,
+ * which every start of the portal paid before it could answer /healthz.
+ */
+async function simpleParser(...args: Parameters<typeof import('mailparser').simpleParser>): Promise<ParsedMail> {
+  const { simpleParser: parse } = await import('mailparser');
+  return parse(...args);
+}
 
 export function registerMailRoutes(router: Router, deps: Deps): void {
   const dir = dataPaths(deps.config).mail;
