@@ -522,3 +522,40 @@ describe('the command line', () => {
     expect(result.stderr).toContain('line 1: amount "+11OO.00" is not an amount');
   });
 });
+
+describe('the manual path', () => {
+  test('the desk search finds a partially paid invoice by its reference from the default tab', async () => {
+    const invoice = await issuedInvoice(t);
+    await recordPaymentAsStaff(staff, invoice.id, { amount: '100.00' });
+    const html = await (await staff.get(`/admin?q=${encodeURIComponent(spaced(invoice.reference))}`)).text();
+    const text = pageText(html);
+    expect(text).not.toContain('No invoices match');
+    expect(text).toContain(invoice.number);
+    expect(text).toContain('Nothing in “Awaiting payment” matches');
+    // Straight to the payment form from the result, without opening the invoice first.
+    expect(html).toContain(`href="/admin/invoices/${invoice.id}/payment"`);
+  });
+
+  test('the payment amount accepts the format the invoice prints, and the date received defaults to the last one entered', async () => {
+    const first = await issuedInvoice(t);
+    const second = await issuedInvoice(t);
+    const paid = await recordPaymentAsStaff(staff, first.id, { amount: '1,100.00', receivedOn: '2026-11-20' });
+    expect(paid.status).toBe(303);
+    expect(invoiceRow(first.id).paidMinor).toBe(110000);
+    const cookie = paid.headers.getSetCookie().find((c) => c.startsWith('portal_received_on='))!;
+    expect(cookie).toContain('portal_received_on=2026-11-20');
+    const form = await (await t.get(`/admin/invoices/${second.id}/payment`, { headers: { cookie: `${staff.cookie}; ${cookie.split(';')[0]}` } })).text();
+    expect(form).toMatch(/name="receivedOn" type="date" value="2026-11-20"/);
+    expect(form).toMatch(/id="amount"[^>]*autofocus/);
+    // A comma that is not a thousands separator is still refused.
+    const refused = await recordPaymentAsStaff(staff, second.id, { amount: '1,10' });
+    expect(refused.status).toBe(422);
+  });
+
+  test('a skip link leads past the navigation, and the search is focused on the desk’s first page', async () => {
+    const html = await (await staff.get('/admin')).text();
+    expect(html).toMatch(/<a class="skip-link" href="#main">Skip to main content<\/a>/);
+    expect(html).toContain('<main id="main"');
+    expect(html).toMatch(/<input id="q" name="q" type="search" value="" autofocus/);
+  });
+});
