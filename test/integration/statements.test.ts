@@ -10,7 +10,7 @@ import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { FakeOpenLearning } from '../helpers/fake-openlearning.js';
 import { baseEnv, pageText, startTestPortal, type TestPortal } from '../helpers/portal.js';
 import { runCli } from '../helpers/cli.js';
-import { ADMIN, signIn, type StaffBrowser } from '../helpers/staff.js';
+import { ADMIN, addStaff, signIn, type StaffBrowser } from '../helpers/staff.js';
 import { issuedInvoice, recordPaymentAsStaff, type IssuedInvoice } from '../helpers/factories.js';
 
 let ol: FakeOpenLearning;
@@ -51,11 +51,22 @@ let fileCounter = 0;
 
 function camt053(
   entries: Entry[],
-  options: { version?: '02' | '04' | '08'; prefix?: string; iban?: string; opening?: string; closing?: string; balanceDates?: [string, string] } = {},
+  options: {
+    version?: '02' | '04' | '08';
+    prefix?: string;
+    noNamespace?: boolean;
+    notification?: boolean;
+    iban?: string;
+    opening?: string;
+    closing?: string;
+    balanceDates?: [string, string];
+  } = {},
 ): string {
   const version = options.version ?? '08';
   const p = options.prefix ? `${options.prefix}:` : '';
   const ns = options.prefix ? `xmlns:${options.prefix}` : 'xmlns';
+  const message = options.notification ? '054' : '053';
+  const root = options.noNamespace ? '' : ` ${ns}="urn:iso:std:iso:20022:tech:xsd:camt.${message}.001.${version}"`;
   const iban = options.iban ?? 'DE75512108001245126199';
   const el = (name: string, inner: string, attrs = '') => `<${p}${name}${attrs}>${inner}</${p}${name}>`;
   const tx = (amount: string, currency: string, text: string[], payer: string | undefined, payerIban: string | undefined, structured?: string) =>
@@ -97,12 +108,12 @@ function camt053(
   };
   fileCounter++;
   return (
-    `<?xml version="1.0" encoding="UTF-8"?>\n<${p}Document ${ns}="urn:iso:std:iso:20022:tech:xsd:camt.053.001.${version}">` +
+    `<?xml version="1.0" encoding="UTF-8"?>\n<${p}Document${root}>` +
     el(
-      'BkToCstmrStmt',
+      options.notification ? 'BkToCstmrDbtCdtNtfctn' : 'BkToCstmrStmt',
       el('GrpHdr', el('MsgId', `MSG-${fileCounter}`) + el('CreDtTm', '2026-11-26T05:00:00+11:00')) +
         el(
-          'Stmt',
+          options.notification ? 'Ntfctn' : 'Stmt',
           el('Id', `STMT-${fileCounter}`) +
             el('CreDtTm', '2026-11-26T05:00:00+11:00') +
             el('Acct', el('Id', el('IBAN', iban)) + el('Ccy', 'AUD')) +
@@ -407,6 +418,45 @@ describe('references, suggestions and picking by hand', () => {
     expect(html).toContain(`name="invoiceIds" value="${typo.id}"`);
     expect((await staff.post(`/admin/statements/${id}/lines/${lineId}/assign`, { invoiceIds: String(typo.id) })).status).toBe(303);
     expect(invoiceRow(typo.id).paidMinor).toBe(110000);
+  });
+
+  test('camt.054 notifications without a namespace: a reference cut short by the bank is only a suggestion, an expired invoice is reinstated', async () => {
+    const cut = await issuedInvoice(t);
+    const expired = await issuedInvoice(t);
+    t.portal.deps.db.prepare("UPDATE invoices SET status = 'expired', expired_at = ? WHERE id = ?").run(t.clock.now().toISOString(), expired.id);
+    const { id, html } = await uploaded(
+      camt053(
+        [
+          { amount: '1100.00', text: [`Enrolment fee ref ${cut.reference.slice(0, 9)}`], payer: 'Cut Short' },
+          { amount: '1100.00', text: [`Late payment ${expired.reference}`], payer: 'Late Payer' },
+        ],
+        { notification: true, noNamespace: true, version: '04' },
+      ),
+    );
+    expect(section(html, 'Suggestions')).toContain(cut.number);
+    expect(section(html, 'Suggestions')).toMatch(/cut by the bank/);
+    expect(section(html, 'Exact matches')).toContain(expired.number);
+    await staff.post(`/admin/statements/${id}/record-exact`, {});
+    expect(invoiceRow(cut.id).paidMinor).toBe(0);
+    expect(['paid', 'enrolled']).toContain(invoiceRow(expired.id).status);
+  });
+
+  test('a payment keeps its statement line: the ledger refuses to change the link or the payer’s account afterwards', () => {
+    const entry = t.portal.deps.db.prepare('SELECT id FROM ledger_entries WHERE statement_line_id IS NOT NULL LIMIT 1').get() as { id: number };
+    expect(() => t.portal.deps.db.prepare('UPDATE ledger_entries SET statement_line_id = NULL WHERE id = ?').run(entry.id)).toThrow(/never edited/);
+    expect(() => t.portal.deps.db.prepare("UPDATE ledger_entries SET payer_iban = 'DE89370400440532013000' WHERE id = ?").run(entry.id)).toThrow(
+      /never edited/,
+    );
+  });
+
+  test('finance staff (not only admins) record all exact matches, with the write-off PAYMENT_TOLERANCE allows', async () => {
+    await addStaff(t, 'finance.clerk@example.edu', 'finance');
+    const clerk = await signIn(t, 'finance.clerk@example.edu', 'a long enough password');
+    const invoice = await issuedInvoice(t);
+    const { id } = await uploaded(camt053([{ amount: '1099.25', text: [invoice.reference], payer: 'Fee Taken' }]));
+    const response = await clerk.post(`/admin/statements/${id}/record-exact`, {});
+    expect(response.headers.get('location')).toBe(`/admin/statements/${id}?recorded=1&skipped=0`);
+    expect(invoiceRow(invoice.id)).toMatchObject({ paidMinor: 109925, writtenOffMinor: 75 });
   });
 
   test('an unmatched line is matched by hand through the desk search, by the learner’s email', async () => {
