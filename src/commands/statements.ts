@@ -424,7 +424,7 @@ function recordAllocations(deps: StatementDeps, actor: InvoiceActor, line: State
     const outcome = recordPayment(deps, actor, allocation.invoiceId, {
       amountMinor: allocation.amountMinor,
       receivedOn: line.bookingDate,
-      bankReference: line.bankReference ?? line.endToEndId,
+      bankReference: line.bankReference ?? (line.endToEndId && line.endToEndId.toUpperCase() !== 'NOTPROVIDED' ? line.endToEndId : null),
       note: `Bank statement ${statement.id} (${statement.fileName}), ${line.where}`,
       payerName: line.payerName,
       statementLineId: line.id,

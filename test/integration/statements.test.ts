@@ -314,6 +314,18 @@ describe('uploads are checked', () => {
     expect(response.status).toBe(401);
   });
 
+  test('a file over 10 MB is refused', async () => {
+    const before = t.count('statements');
+    const response = await upload(Buffer.alloc(10 * 1024 * 1024 + 1, 0x20));
+    expect(response.status).toBe(413);
+    expect(t.count('statements')).toBe(before);
+  });
+
+  test('each import is in the audit log', async () => {
+    const audit = pageText(await (await staff.get('/admin/audit')).text());
+    expect(audit).toMatch(/admin@example\.edu imported the bank statement camt053-november\.xml \(camt\.053\.001\.08\): 6 lines, 4 new credits/);
+  });
+
   test('a damaged file gets a message naming the element and the problem, and nothing of it is stored', async () => {
     const before = { statements: t.count('statements'), lines: t.count('statement_lines') };
     const broken = camt053([{ amount: '11OO.00', text: ['typo in the amount'] }]);

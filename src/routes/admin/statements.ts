@@ -165,9 +165,9 @@ export function registerStatementRoutes(router: Router, deps: Deps): void {
 
   router.post('statement-line-record', '/statements/:id/lines/:lineId/record', function recordLine(ctx) {
     const { statement, line } = loadLine(ctx);
-    recordStatementLine(deps, staffActor(ctx.state.staff!), line.id);
+    const outcome = recordStatementLine(deps, staffActor(ctx.state.staff!), line.id);
     ctx.status = 303;
-    ctx.redirect(`/admin/statements/${statement.id}?line=recorded#line-${line.id}`);
+    ctx.redirect(`/admin/statements/${statement.id}?line=${outcome.writeOffSkipped ? 'recorded-not-written-off' : 'recorded'}#line-${line.id}`);
   });
 
   router.post('statement-line-not-ours', '/statements/:id/lines/:lineId/not-ours', function notOurs(ctx) {
