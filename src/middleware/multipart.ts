@@ -1,7 +1,7 @@
 /**
  * File uploads (multipart/form-data) on the few routes that take one, e.g. a bank statement. The
  * app's body parser reads only small forms; this one reads up to `limitBytes`, and only for a
- * signed-in staff member, so nobody can make the server buffer megabytes without a session. It
+ * signed-in staff member posting from this site, so nobody can make the server buffer megabytes without a session. It
  * runs before the staff guard, which then finds `_csrf` in ctx.request.body as for any form.
  *
  * Parsing is Node's own (undici's Request#formData, the WHATWG multipart parser built into Node
@@ -9,6 +9,7 @@
  */
 import type { Middleware } from 'koa';
 import { AppError } from '../errors.js';
+import { sameOriginProblem } from './staff-auth.js';
 
 export interface UploadedFile {
   fileName: string;
@@ -21,9 +22,11 @@ declare module 'koa' {
   }
 }
 
-export function multipartUploads(options: { paths: readonly string[]; limitBytes: number }): Middleware {
+export function multipartUploads(options: { paths: readonly string[]; limitBytes: number; publicUrl: string }): Middleware {
   return async function readUpload(ctx, next) {
     if (ctx.method !== 'POST' || !options.paths.includes(ctx.path) || !ctx.is('multipart/form-data') || !ctx.state.session) return next();
+    // A cross-site post is refused by the guard: not worth reading first.
+    if (sameOriginProblem(ctx, options.publicUrl)) return next();
     const declared = Number(ctx.get('Content-Length') || '0');
     if (declared > options.limitBytes) throw new AppError('request.too_large', `upload of ${declared} bytes, limit ${options.limitBytes}`);
     const chunks: Buffer[] = [];

@@ -307,6 +307,19 @@ describe('uploads are checked', () => {
     expect(t.count('statements')).toBe(before);
   });
 
+  test('an upload from another site is refused, token or not', async () => {
+    const form = new FormData();
+    form.set('_csrf', staff.csrf);
+    form.set('statement', new Blob([camt053([{ amount: '10.00', text: ['x'] }])]), 'x.xml');
+    const response = await fetch(`${t.url}/admin/statements`, {
+      method: 'POST',
+      body: form,
+      redirect: 'manual',
+      headers: { cookie: staff.cookie, origin: 'https://evil.example' },
+    });
+    expect(response.status).toBe(403);
+  });
+
   test('an upload without a session is refused before the file is read', async () => {
     const form = new FormData();
     form.set('statement', new Blob(['<Document/>']), 'x.xml');
@@ -574,6 +587,13 @@ describe('the command line', () => {
     expect(result.code, result.stderr).toBe(0);
     expect(JSON.parse(result.stdout)).toMatchObject({ lines: 2, credits: 1, ignored: 1, exact: 1, recorded: 1 });
     expect(paymentEntries(invoice.id)[0]).toMatchObject({ payerName: 'Jürgen Müller', amountMinor: 110000 });
+  });
+
+  test('`statements profiles` lists the built-in profiles and the saved ones', async () => {
+    const result = await runCli(['statements', 'profiles'], env);
+    expect(result.code, result.stderr).toBe(0);
+    for (const name of ['commbank', 'westpac', 'wise', 'generic']) expect(result.stdout).toMatch(new RegExp(`^${name} +built-in`, 'm'));
+    expect(result.stdout).toMatch(/^mybank +saved/m);
   });
 
   test('a bad file exits 1 naming the line and the problem', async () => {

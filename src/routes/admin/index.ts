@@ -22,7 +22,7 @@ export function adminRoutes(deps: Deps): Router {
   const router = new Router({ prefix: '/admin' });
   router.use(loadStaffSession(deps));
   // Before the guard, so it finds the upload form's _csrf like any other form's.
-  router.use(multipartUploads({ paths: [STATEMENT_UPLOAD_PATH], limitBytes: STATEMENT_UPLOAD_LIMIT_BYTES }));
+  router.use(multipartUploads({ paths: [STATEMENT_UPLOAD_PATH], limitBytes: STATEMENT_UPLOAD_LIMIT_BYTES, publicUrl: deps.config.publicUrl }));
   router.use(requireStaff(deps, { publicPaths: PUBLIC_PATHS }));
   registerAccountRoutes(router, deps);
   registerInvoiceListRoutes(router, deps);
