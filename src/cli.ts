@@ -4,6 +4,7 @@
  * the same validated config; a bad config prints every problem with a hint and exits 1.
  */
 import fs from 'node:fs';
+import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Command, Option } from 'commander';
 import { ConfigError, JOB_NAMES, loadConfig, type Config, type JobName } from './config.js';
@@ -13,6 +14,10 @@ import { migrate } from './db/migrate.js';
 import readline from 'node:readline';
 import { systemClock } from './clock.js';
 import { COMMAND_LINE_ACTOR } from './commands/actors.js';
+import { csvProfiles, importStatement } from './commands/statements.js';
+import type { StatementFormat } from './clients/statements/index.js';
+import type { Deps } from './deps.js';
+import { AppError } from './errors.js';
 import { createStaff, setStaffEnabled, setStaffPassword, StaffError } from './commands/staff.js';
 import type { Db } from './db/connection.js';
 import { lastJobRuns } from './db/jobs.js';
@@ -145,6 +150,59 @@ export function buildCli(): Command {
       await runJobOnce('backup');
     });
 
+  const statements = program.command('statements').description('Bank statements: import a file, match its credits to invoices (see the Statements page)');
+
+  statements
+    .command('import <file>')
+    .description('Import a bank statement (camt.052/053/054, MT940 or CSV) and match each credit to its invoice')
+    .addOption(new Option('--format <format>', 'the file format').choices(['auto', 'camt', 'mt940', 'csv']).default('auto'))
+    .option('--csv-profile <name>', 'for CSV: a built-in (commbank, westpac, wise, generic) or saved profile')
+    .option('--confirm-exact', 'record the exact matches at once, as "Record all exact matches" does')
+    .option('--json', 'print one JSON object with the counts')
+    .action(async (file: string, options: { format: 'auto' | StatementFormat; csvProfile?: string; confirmExact?: boolean; json?: boolean }) => {
+      let bytes: Buffer;
+      try {
+        bytes = fs.readFileSync(file);
+      } catch (error) {
+        process.stderr.write(`Cannot read ${file}: ${(error as Error).message}\n`);
+        process.exitCode = 1;
+        return;
+      }
+      await withPortal(async (deps) => {
+        const outcome = importStatement(deps, COMMAND_LINE_ACTOR, {
+          bytes,
+          fileName: path.basename(file),
+          format: options.format,
+          csvProfile: options.csvProfile,
+          confirmExact: options.confirmExact ?? false,
+        });
+        const { summary } = outcome;
+        if (options.json) console.log(JSON.stringify(summary));
+        else {
+          console.log(
+            `Statement ${summary.statement}: ${summary.lines} lines, ${summary.credits} new credits, ${summary.ignored} debits or reversals ignored, ` +
+              `${summary.duplicates} already imported.`,
+          );
+          console.log(
+            `Exact ${summary.exact}, amount differs ${summary.amountDiffers}, suggested ${summary.suggested}, unmatched ${summary.unmatched}; recorded ${summary.recorded}.`,
+          );
+          console.log(`Review: ${deps.config.publicUrl}/admin/statements/${summary.statement}`);
+        }
+        for (const problem of outcome.balanceProblems) process.stderr.write(`Balance: ${problem}\n`);
+        for (const problem of outcome.recordProblems) process.stderr.write(`Not recorded: ${problem}\n`);
+      });
+    });
+
+  statements
+    .command('profiles')
+    .description('List the CSV profiles (built-in and saved)')
+    .action(async () => {
+      await withDatabase(async (deps) => {
+        for (const choice of csvProfiles(deps))
+          console.log(`${choice.name.padEnd(20)} ${choice.builtIn ? 'built-in' : 'saved   '}  ${JSON.stringify(choice.profile)}`);
+      });
+    });
+
   const user = program.command('user').description('Manage staff accounts (finance desk sign-in)');
 
   user
@@ -234,6 +292,31 @@ async function runJobOnce(name: JobName): Promise<void> {
   } catch (error) {
     process.exitCode = 1;
     process.stderr.write(`${name} failed: ${error instanceof Error ? error.message : String(error)}\n`);
+  } finally {
+    await portal.close();
+  }
+}
+
+/**
+ * The whole portal for a command that changes invoices (emails and enrolments it queues are sent
+ * before the command exits); logs go to stderr so stdout stays for the command's own output.
+ */
+async function withPortal(fn: (deps: Deps) => Promise<void>): Promise<void> {
+  const config = configOrExit();
+  const { createPortal, secretsOf } = await import('./portal.js');
+  const { createLogger } = await import('./logger.js');
+  const portal = createPortal(config, { logger: createLogger({ level: config.logLevel, secrets: secretsOf(config), destination: process.stderr }) });
+  try {
+    await fn(portal.deps);
+    await portal.runner.idle();
+  } catch (error) {
+    if (error instanceof AppError) {
+      const problem = typeof error.pageData.problem === 'string' ? ` ${error.pageData.problem}` : '';
+      process.stderr.write(`${error.spec.title} (${error.id}).${problem}\n`);
+      process.exitCode = 1;
+      return;
+    }
+    throw error;
   } finally {
     await portal.close();
   }

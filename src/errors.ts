@@ -224,6 +224,43 @@ export const ERROR_CATALOGUE = {
     message: 'Some refunds or bank settings cannot be written in the bank file format; each problem is listed.',
     action: 'Correct the refunds or settings listed, then make the file again.',
   },
+  // --- Bank statements ---------------------------------------------------------------------------
+  'statement.unreadable': {
+    status: 422,
+    title: 'This bank statement could not be read',
+    message: 'The file is not a statement we can read, or part of it is damaged; nothing of it was stored.',
+    action: 'Check the problem shown (it names the line or element), export the statement again from the bank, or pick the right format or CSV profile.',
+  },
+  'statement.duplicate_file': {
+    status: 409,
+    title: 'This statement was imported before',
+    message: 'The same file was imported earlier; nothing was recorded twice.',
+    action: 'Open the earlier import to review its lines.',
+  },
+  'statement.unknown_csv_profile': {
+    status: 422,
+    title: 'Unknown CSV profile',
+    message: 'There is no CSV profile by that name.',
+    action: 'Pick one of the built-in profiles (commbank, westpac, wise, generic) or save your bank’s profile first.',
+  },
+  'statement.bad_csv_profile': {
+    status: 422,
+    title: 'This CSV profile is not valid',
+    message: 'The profile must be JSON with a name and the columns of the bank’s CSV export; each problem is listed.',
+    action: 'Correct the profile and save it again.',
+  },
+  'statement.line_decided': {
+    status: 409,
+    title: 'This statement line was already dealt with',
+    message: 'It was recorded as a payment, marked as not ours, or is not a payment received.',
+    action: 'Reload the statement to see what was done with it.',
+  },
+  'statement.wrong_currency': {
+    status: 409,
+    title: 'The payment is in another currency',
+    message: 'The statement line is not in the invoice’s currency, so it cannot be recorded on it as it is.',
+    action: 'Record the payment on the invoice by hand with the amount the bank credited in the invoice’s currency.',
+  },
   // --- Generic -------------------------------------------------------------------------------
   not_found: { status: 404, title: 'Page not found', message: 'There is nothing at this address.' },
   method_not_allowed: { status: 405, title: 'Not allowed', message: 'This address does not accept that kind of request.' },

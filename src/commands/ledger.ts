@@ -58,6 +58,10 @@ function entryBase(change: InvoiceChange, actor: InvoiceActor, idempotencyKey: s
     bankReference: null,
     note: null,
     payerName: null,
+    statementLineId: null,
+    payerIban: null,
+    payerBic: null,
+    payerAccount: null,
     method: null,
     payeeName: null,
     payeeIban: null,
@@ -83,6 +87,11 @@ export interface PaymentInput {
   bankReference: string | null;
   note: string | null;
   payerName?: string | null;
+  /** Recorded from a bank statement line: the line, and the account the money came from (for refunds). */
+  statementLineId?: number | null;
+  payerIban?: string | null;
+  payerBic?: string | null;
+  payerAccount?: string | null;
   /** From the form: the same form submitted twice records one payment. */
   idempotencyKey: string;
   /** What was paid when the form was shown: if it changed, someone else recorded a payment. */
@@ -116,6 +125,10 @@ export function recordPayment(deps: LedgerDeps, actor: InvoiceActor, invoiceId: 
         bankReference: input.bankReference,
         note: input.note,
         payerName: input.payerName ?? null,
+        statementLineId: input.statementLineId ?? null,
+        payerIban: input.payerIban ?? null,
+        payerBic: input.payerBic ?? null,
+        payerAccount: input.payerAccount ?? null,
       });
       const paidMinor = invoice.paidMinor + input.amountMinor;
       const after = applyMoney(change, { paidMinor });
@@ -132,7 +145,14 @@ export function recordPayment(deps: LedgerDeps, actor: InvoiceActor, invoiceId: 
           (reinstated ? '; the expired invoice is reinstated' : ''),
         before: { status: invoice.status, paidMinor: invoice.paidMinor },
         after: { status: after.status, paidMinor },
-        data: { entryId: paymentId, bankReference: input.bankReference, note: input.note, overpaidMinor, reinstated },
+        data: {
+          entryId: paymentId,
+          bankReference: input.bankReference,
+          note: input.note,
+          overpaidMinor,
+          reinstated,
+          ...(input.statementLineId ? { statementLineId: input.statementLineId } : {}),
+        },
       });
       followMoney(change, after, input.amountMinor);
       return { invoice: after, payment: findLedgerEntry(db, paymentId)!, duplicate: false, paidInFull, overpaidMinor, reinstated };

@@ -17,6 +17,12 @@ export interface LedgerEntry {
   bankReference: string | null;
   note: string | null;
   payerName: string | null;
+  /** A payment recorded from a statement line: the line, and the account the money came from. */
+  statementLineId: number | null;
+  payerIban: string | null;
+  payerBic: string | null;
+  /** An account number that is not an IBAN (e.g. "062-000 12345678"). */
+  payerAccount: string | null;
   method: 'bank_transfer' | 'other' | null;
   payeeName: string | null;
   payeeIban: string | null;
@@ -35,7 +41,8 @@ export interface LedgerEntry {
 
 const COLUMNS = `e.id, e.invoice_id AS invoiceId, e.kind, e.amount_minor AS amountMinor, e.currency, e.effective_on AS effectiveOn,
   e.reverses_entry_id AS reversesEntryId, (SELECT r.id FROM ledger_entries r WHERE r.reverses_entry_id = e.id) AS reversedByEntryId,
-  e.reason, e.bank_reference AS bankReference, e.note, e.payer_name AS payerName, e.method, e.payee_name AS payeeName,
+  e.reason, e.bank_reference AS bankReference, e.note, e.payer_name AS payerName,
+  e.statement_line_id AS statementLineId, e.payer_iban AS payerIban, e.payer_bic AS payerBic, e.payer_account AS payerAccount, e.method, e.payee_name AS payeeName,
   e.payee_iban AS payeeIban, e.payee_bic AS payeeBic, e.payee_bsb AS payeeBsb, e.payee_account AS payeeAccount,
   e.refund_status AS refundStatus, e.refund_file_id AS refundFileId, e.refund_paid_on AS refundPaidOn,
   e.idempotency_key AS idempotencyKey, e.actor, e.actor_label AS actorLabel, e.staff_id AS staffId, e.recorded_at AS recordedAt`;
@@ -47,11 +54,11 @@ export function insertLedgerEntry(db: Db, entry: NewLedgerEntry): number {
     sql(
       db,
       `INSERT INTO ledger_entries (invoice_id, kind, amount_minor, currency, effective_on, reverses_entry_id, reason, bank_reference, note,
-        payer_name, method, payee_name, payee_iban, payee_bic, payee_bsb, payee_account, refund_status, idempotency_key, actor, actor_label,
-        staff_id, recorded_at)
+        payer_name, statement_line_id, payer_iban, payer_bic, payer_account, method, payee_name, payee_iban, payee_bic, payee_bsb, payee_account,
+        refund_status, idempotency_key, actor, actor_label, staff_id, recorded_at)
       VALUES (@invoiceId, @kind, @amountMinor, @currency, @effectiveOn, @reversesEntryId, @reason, @bankReference, @note,
-        @payerName, @method, @payeeName, @payeeIban, @payeeBic, @payeeBsb, @payeeAccount, @refundStatus, @idempotencyKey, @actor, @actorLabel,
-        @staffId, @recordedAt)`,
+        @payerName, @statementLineId, @payerIban, @payerBic, @payerAccount, @method, @payeeName, @payeeIban, @payeeBic, @payeeBsb, @payeeAccount,
+        @refundStatus, @idempotencyKey, @actor, @actorLabel, @staffId, @recordedAt)`,
     ).run(entry).lastInsertRowid,
   );
 }

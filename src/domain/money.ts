@@ -117,3 +117,18 @@ export function formatMoney(minor: number, currency: string, locale = 'en'): str
 export function formatAmount(minor: number, currency: string, locale = 'en'): string {
   return formatDecimal(minor, currency, locale, false);
 }
+
+// "1,100.00" as invoices print it: commas between groups of three digits, a point before the decimals.
+const GROUPED_DECIMAL = /^\d{1,3}(?:,\d{3})+(?:\.\d+)?$/;
+
+/**
+ * An amount typed (or pasted) by staff: what parseDecimalAmount accepts, and also the way the
+ * portal prints money ("1,100.00", "AUD 1,100.00" with the invoice's own currency code). Commas
+ * anywhere else ("1,10") stay an error: they could be a decimal comma.
+ */
+export function parseTypedAmount(input: string, currency: string): ParseAmountResult {
+  let text = input.trim().replace(/\u00a0/g, ' ');
+  if (text.toUpperCase().startsWith(currency.toUpperCase())) text = text.slice(currency.length).trim();
+  if (GROUPED_DECIMAL.test(text)) text = text.replace(/,/g, '');
+  return parseDecimalAmount(text, currency);
+}

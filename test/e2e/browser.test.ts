@@ -145,7 +145,7 @@ test('a first-time user walks the whole flow in a browser, on a phone and at a d
   await desk.screenshot({ path: path.join(SCREENSHOTS, 'finance-desk.png') });
   await desk.getByLabel('Search').fill(reference.replace(/ /g, '-'));
   await desk.getByRole('button', { name: 'Search' }).click();
-  await desk.getByRole('link', { name: 'SANDBOX-INV-000001' }).click();
+  await desk.getByRole('link', { name: 'SANDBOX-INV-000001', exact: true }).click();
   await desk.getByRole('link', { name: 'Mark as paid…' }).click();
   expect(await desk.getByLabel('Amount received (AUD)').inputValue()).toBe('1100.00');
   await desk.getByLabel('Bank reference').fill('DEMO-TRANSFER-1');

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { CURRENCIES, currencyInfo, isCurrencyCode } from '../../src/domain/currencies.js';
-import { formatAmount, formatMoney, minorToDecimalString, parseDecimalAmount } from '../../src/domain/money.js';
+import { formatAmount, formatMoney, minorToDecimalString, parseDecimalAmount, parseTypedAmount } from '../../src/domain/money.js';
 
 const NBSP = '\u00a0';
 
@@ -317,5 +317,31 @@ describe('formatMoney / formatAmount', () => {
 
   it('throws for a non-integer amount', () => {
     expect(() => formatMoney(10.5, 'AUD')).toThrow(/safe integer/);
+  });
+});
+
+describe('parseTypedAmount: what staff type or paste into the payment form', () => {
+  it('accepts the amount as invoices print it, with grouping commas and the invoice currency', () => {
+    expect(parseTypedAmount('1,100.00', 'AUD')).toEqual({ ok: true, minor: 110000 });
+    expect(parseTypedAmount('AUD 1,100.00', 'AUD')).toEqual({ ok: true, minor: 110000 });
+    expect(parseTypedAmount(' 12,345,678.9 ', 'EUR')).toEqual({ ok: true, minor: 1234567890 });
+    expect(parseTypedAmount('30,000', 'JPY')).toEqual({ ok: true, minor: 30000 });
+    expect(parseTypedAmount('1100.00', 'AUD')).toEqual({ ok: true, minor: 110000 });
+    for (const [minor, currency] of [
+      [110000, 'AUD'],
+      [123456789, 'EUR'],
+      [30000, 'JPY'],
+      [1234567, 'KWD'],
+    ] as const) {
+      expect(parseTypedAmount(formatMoney(minor, currency), currency)).toEqual({ ok: true, minor });
+    }
+  });
+
+  it('refuses commas that are not thousands separators (they may be decimal commas), and another currency', () => {
+    expect(parseTypedAmount('1,10', 'EUR').ok).toBe(false);
+    expect(parseTypedAmount('1,1000.00', 'EUR').ok).toBe(false);
+    expect(parseTypedAmount('11,00.00', 'EUR').ok).toBe(false);
+    expect(parseTypedAmount('USD 1,100.00', 'AUD').ok).toBe(false);
+    expect(parseTypedAmount('-1,100.00', 'AUD').ok).toBe(false);
   });
 });

@@ -17,7 +17,7 @@ import {
 } from '../../db/invoice-list.js';
 import { countHeldPastExpiry } from '../../db/invoices.js';
 import { amountDueMinor, STATUS_LABELS, type Invoice } from '../../domain/invoice.js';
-import { isOverdue } from '../../domain/invoice-lifecycle.js';
+import { isOverdue, refusal } from '../../domain/invoice-lifecycle.js';
 import { minorToDecimalString } from '../../domain/money.js';
 import { parseCalendarDate } from '../../domain/calendar-date.js';
 import { AppError } from '../../errors.js';
@@ -87,9 +87,19 @@ export function registerInvoiceListRoutes(router: Router, deps: Deps): void {
   const today = () => calendarDate(clock.now(), config.timeZone);
 
   router.get('invoices', '/', function listInvoicePage(ctx) {
-    const params = parseListParams(ctx.query);
+    let params = parseListParams(ctx.query);
     const started = performance.now();
-    const page = listInvoices(db, { ...params, limit: PAGE_SIZE, today: today() });
+    let page = listInvoices(db, { ...params, limit: PAGE_SIZE, today: today() });
+    // A search finds the invoice whatever tab is open: nothing in this tab, so look in all of them.
+    let searchedAllTabsFrom: string | undefined;
+    if (page.rows.length === 0 && params.q && params.tab !== 'all' && !params.after) {
+      const everywhere = listInvoices(db, { ...params, tab: 'all', limit: PAGE_SIZE, today: today() });
+      if (everywhere.rows.length > 0) {
+        searchedAllTabsFrom = TAB_LABELS[params.tab];
+        params = { ...params, tab: 'all' };
+        page = everywhere;
+      }
+    }
     const counts = tabCounts(db, today());
     ctx.state.logFields = { ...(ctx.state.logFields as object | undefined), queryMs: Math.round(performance.now() - started) };
     const nextCursor = page.next ? Buffer.from(JSON.stringify({ v: page.next.value, i: page.next.id })).toString('base64url') : undefined;
@@ -118,6 +128,9 @@ export function registerInvoiceListRoutes(router: Router, deps: Deps): void {
       overdue: (invoice: Invoice) => isOverdue(invoice, today()),
       amountDue: amountDueMinor,
       heldPastExpiry: countHeldPastExpiry(db),
+      searchedAllTabsFrom,
+      // A link straight to the payment form, so the clerk reaches it from the search with the keyboard alone.
+      payable: (invoice: Invoice) => amountDueMinor(invoice) > 0 && refusal(invoice, 'pay', ctx.state.staff!.role) === undefined,
     });
   });
 

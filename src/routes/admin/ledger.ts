@@ -103,6 +103,8 @@ export function registerLedgerRoutes(router: Router, deps: Deps): void {
     const payer = ledgerForInvoice(db, invoice.id)
       .reverse()
       .find((e) => e.kind === 'payment' && e.payerName);
+    // An Australian account arrives as BSB and number together ("062-000 12345678").
+    const bsbAccount = /^(\d{3})-?(\d{3})[\s/-]*(\d{1,9})$/.exec(payer?.payerAccount?.trim() ?? '');
     refundForm(
       ctx,
       invoice,
@@ -111,10 +113,10 @@ export function registerLedgerRoutes(router: Router, deps: Deps): void {
         effectiveOn: today(),
         method: 'bank_transfer',
         payeeName: payer?.payerName ?? invoice.buyerOrganisation ?? invoice.buyerName,
-        payeeIban: payer?.payeeIban ?? '',
-        payeeBic: payer?.payeeBic ?? '',
-        payeeBsb: '',
-        payeeAccount: '',
+        payeeIban: payer?.payerIban ?? '',
+        payeeBic: payer?.payerBic ?? '',
+        payeeBsb: bsbAccount ? `${bsbAccount[1]}-${bsbAccount[2]}` : '',
+        payeeAccount: bsbAccount?.[3] ?? '',
         reason: invoice.status === 'cancelled' ? `Invoice ${invoice.number} cancelled` : 'Overpayment',
         idempotencyKey: deps.randomBytes(18).toString('base64url'),
       },

@@ -5,7 +5,7 @@ import { calendarDate } from '../../clock.js';
 import { staffActor } from '../../commands/actors.js';
 import { recordPayment } from '../../commands/ledger.js';
 import { amountDueMinor, type Invoice } from '../../domain/invoice.js';
-import { minorToDecimalString, parseDecimalAmount } from '../../domain/money.js';
+import { minorToDecimalString, parseTypedAmount } from '../../domain/money.js';
 import { parseCalendarDate } from '../../domain/calendar-date.js';
 import { refusal } from '../../domain/invoice-lifecycle.js';
 import type { Deps } from '../../deps.js';
@@ -13,9 +13,19 @@ import { AppError } from '../../errors.js';
 import { render } from '../render.js';
 import { field, loadInvoiceParam, optionalField } from './forms.js';
 
+/**
+ * The last "date received" the clerk entered, for this browser session: a bank statement's
+ * payments usually share a day, so the next form starts from it instead of today.
+ */
+const RECEIVED_ON_COOKIE = 'portal_received_on';
+
 export function registerPaymentRoutes(router: Router, deps: Deps): void {
   const { db, config, clock } = deps;
   const today = () => calendarDate(clock.now(), config.timeZone);
+  const lastReceivedOn = (ctx: Context) => {
+    const remembered = ctx.cookies.get(RECEIVED_ON_COOKIE);
+    return remembered && parseCalendarDate(remembered) && remembered <= today() ? remembered : today();
+  };
   const loadInvoice = (ctx: Context) => loadInvoiceParam(db, ctx);
 
   function paymentForm(ctx: Context, invoice: Invoice, values: Record<string, string>, errors: Record<string, string>) {
@@ -38,7 +48,7 @@ export function registerPaymentRoutes(router: Router, deps: Deps): void {
       invoice,
       {
         amount: minorToDecimalString(amountDueMinor(invoice), invoice.currency),
-        receivedOn: today(),
+        receivedOn: lastReceivedOn(ctx),
         bankReference: '',
         note: '',
         idempotencyKey: deps.randomBytes(18).toString('base64url'),
@@ -63,7 +73,7 @@ export function registerPaymentRoutes(router: Router, deps: Deps): void {
       expectedPaid: field(body, 'expectedPaid', 20),
     };
     const errors: Record<string, string> = {};
-    const amount = parseDecimalAmount(values.amount, invoice.currency);
+    const amount = parseTypedAmount(values.amount, invoice.currency);
     if (!amount.ok || amount.minor <= 0)
       errors.amount = `Enter the amount received in ${invoice.currency}, e.g. ${minorToDecimalString(amountDueMinor(invoice) || invoice.totalMinor, invoice.currency)}.`;
     if (!parseCalendarDate(values.receivedOn)) errors.receivedOn = 'Enter the date the transfer arrived.';
@@ -82,6 +92,14 @@ export function registerPaymentRoutes(router: Router, deps: Deps): void {
       note: optionalField(body, 'note', 1000),
       idempotencyKey: values.idempotencyKey,
       expectedPaidMinor: Number(values.expectedPaid),
+    });
+    // A session cookie (no maxAge): forgotten when the browser closes.
+    ctx.cookies.set(RECEIVED_ON_COOKIE, values.receivedOn, {
+      httpOnly: true,
+      sameSite: 'strict',
+      secure: config.secureCookies,
+      path: '/admin',
+      overwrite: true,
     });
     const notice = outcome.duplicate
       ? 'payment-duplicate'

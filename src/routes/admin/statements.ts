@@ -1,0 +1,211 @@
+/**
+ * The Statements page of the finance desk: upload a bank statement, review each credit beside the
+ * invoice proposed for it, record the exact matches in one click, and settle the others one by one
+ * (record as proposed, pick the invoice by hand, or "Not ours").
+ */
+import type Router from '@koa/router';
+import type { Context } from 'koa';
+import { calendarDate } from '../../clock.js';
+import { staffActor } from '../../commands/actors.js';
+import {
+  assignLineToInvoices,
+  csvProfiles,
+  importStatement,
+  markNotOurs,
+  recordAllExact,
+  recordStatementLine,
+  saveProfile,
+} from '../../commands/statements.js';
+import { findInvoiceById } from '../../db/invoices.js';
+import { listInvoices } from '../../db/invoice-list.js';
+import { findStatement, findStatementLine, linesOfStatement, listStatements, paymentsOfLine, type StatementLineRow } from '../../db/statements.js';
+import { balanceMinor, type Invoice } from '../../domain/invoice.js';
+import type { Deps } from '../../deps.js';
+import { AppError } from '../../errors.js';
+import { render } from '../render.js';
+import { field, idParam } from './forms.js';
+
+/** The upload route: the only admin route that takes multipart bodies (see middleware/multipart.ts). */
+export const STATEMENT_UPLOAD_PATH = '/admin/statements';
+/** Statements of a few thousand lines are a few hundred kB; ten MB leaves room for a year of camt. */
+export const STATEMENT_UPLOAD_LIMIT_BYTES = 10 * 1024 * 1024;
+
+const FORMATS = [
+  { value: 'auto', label: 'Recognise it from the content' },
+  { value: 'camt', label: 'camt.053 / camt.054 / camt.052 (ISO 20022 XML)' },
+  { value: 'mt940', label: 'MT940' },
+  { value: 'csv', label: 'CSV (with the profile below)' },
+] as const;
+type FormatValue = (typeof FORMATS)[number]['value'];
+
+const GROUPS = [
+  { key: 'exact', title: 'Exact matches', hint: 'The payer named the invoice and paid its balance (within the payment tolerance).' },
+  { key: 'amount_differs', title: 'Amount differs', hint: 'The payer named the invoice but paid a different amount.' },
+  { key: 'suggested', title: 'Suggestions', hint: 'No usable reference: possible invoices by amount, payer name or organisation. Check before you record.' },
+  { key: 'unmatched', title: 'Unmatched', hint: 'Nothing points to an invoice: search for it, or mark it "Not ours".' },
+  { key: 'recorded', title: 'Recorded', hint: 'Recorded as payments.' },
+  { key: 'not_ours', title: 'Not ours', hint: 'Set aside: not a payment for an invoice.' },
+  { key: 'ignored', title: 'Ignored', hint: 'Debits and reversals: money that left the account, or a credit the bank took back.' },
+] as const;
+
+function groupOf(line: StatementLineRow): (typeof GROUPS)[number]['key'] {
+  if (line.state !== 'open') return line.state;
+  return line.matchKind ?? 'unmatched';
+}
+
+export function registerStatementRoutes(router: Router, deps: Deps): void {
+  const { db, config, clock } = deps;
+  const today = () => calendarDate(clock.now(), config.timeZone);
+
+  function uploadPage(ctx: Context, extra: Record<string, unknown> = {}) {
+    render(ctx, 'admin/statements.njk', {
+      title: 'Bank statements',
+      section: 'statements',
+      formats: FORMATS,
+      profiles: csvProfiles(deps),
+      statements: listStatements(db),
+      values: { format: 'auto', csvProfile: 'generic', profileJson: '' },
+      ...extra,
+    });
+  }
+
+  function loadStatement(ctx: Context) {
+    const id = idParam(ctx.params.id);
+    const statement = id === undefined ? undefined : findStatement(db, id);
+    if (!statement) throw new AppError('admin.not_found', `statement ${ctx.params.id}`);
+    return statement;
+  }
+
+  function loadLine(ctx: Context) {
+    const statement = loadStatement(ctx);
+    const lineId = idParam(ctx.params.lineId);
+    const line = lineId === undefined ? undefined : findStatementLine(db, lineId);
+    if (!line || line.statementId !== statement.id) throw new AppError('admin.not_found', `statement line ${ctx.params.lineId}`);
+    return { statement, line };
+  }
+
+  router.get('statements', '/statements', function showStatements(ctx) {
+    uploadPage(ctx);
+  });
+
+  router.post('statements-upload', '/statements', function uploadStatement(ctx) {
+    const body = (ctx.request.body ?? {}) as Record<string, unknown>;
+    const format = (FORMATS.some((f) => f.value === body.format) ? body.format : 'auto') as FormatValue;
+    const csvProfile = field(body, 'csvProfile', 100) || 'generic';
+    const values = { format, csvProfile, profileJson: '' };
+    const file = ctx.state.files?.statement;
+    if (!file || file.bytes.length === 0) {
+      ctx.status = 422;
+      return uploadPage(ctx, { values, errors: { statement: 'Choose the bank statement file to upload.' } });
+    }
+    try {
+      const outcome = importStatement(deps, staffActor(ctx.state.staff!), { bytes: file.bytes, fileName: file.fileName || 'statement', format, csvProfile });
+      ctx.status = 303;
+      ctx.redirect(`/admin/statements/${outcome.summary.statement}?imported=1`);
+    } catch (error) {
+      if (!(error instanceof AppError) || !error.id.startsWith('statement.')) throw error;
+      // Shown beside the form, so the clerk can pick another format or profile and try again.
+      ctx.status = error.status;
+      uploadPage(ctx, {
+        values,
+        errors: { statement: `${error.spec.title}. ${String(error.pageData.problem ?? error.spec.message)}` },
+        related: error.pageData,
+      });
+    }
+  });
+
+  router.post('statements-profile', '/statements/profiles', function saveCsvProfile(ctx) {
+    const body = (ctx.request.body ?? {}) as Record<string, unknown>;
+    const json = field(body, 'profileJson', 20_000);
+    try {
+      const profile = saveProfile(deps, staffActor(ctx.state.staff!), json);
+      ctx.status = 303;
+      ctx.redirect(`/admin/statements?saved=${encodeURIComponent(profile.name)}`);
+    } catch (error) {
+      if (!(error instanceof AppError) || error.id !== 'statement.bad_csv_profile') throw error;
+      ctx.status = error.status;
+      uploadPage(ctx, { values: { format: 'auto', csvProfile: 'generic', profileJson: json }, errors: { profileJson: String(error.pageData.problem) } });
+    }
+  });
+
+  router.get('statement', '/statements/:id', function reviewStatement(ctx) {
+    const statement = loadStatement(ctx);
+    const lines = linesOfStatement(db, statement.id);
+    const invoices = new Map<number, Invoice | undefined>();
+    const invoice = (id: number) => {
+      if (!invoices.has(id)) invoices.set(id, findInvoiceById(db, id));
+      return invoices.get(id);
+    };
+    const groups = GROUPS.map((group) => ({ ...group, lines: lines.filter((line) => groupOf(line) === group.key) }));
+    const query = ctx.query as Record<string, string | undefined>;
+    render(ctx, 'admin/statement.njk', {
+      title: `Bank statement ${statement.id}`,
+      section: 'statements',
+      statement,
+      balanceProblems: statement.balanceProblems ? statement.balanceProblems.split('\n') : [],
+      groups,
+      invoice,
+      balance: (inv: Invoice) => balanceMinor(inv),
+      payments: (line: StatementLineRow) => (line.state === 'recorded' ? paymentsOfLine(db, line.id) : []),
+      notice: {
+        imported: query.imported === '1',
+        recorded: query.recorded,
+        skipped: query.skipped,
+        line: query.line,
+      },
+    });
+  });
+
+  router.post('statement-record-exact', '/statements/:id/record-exact', function recordExact(ctx) {
+    const statement = loadStatement(ctx);
+    const outcome = recordAllExact(deps, staffActor(ctx.state.staff!), statement.id);
+    ctx.status = 303;
+    ctx.redirect(`/admin/statements/${statement.id}?recorded=${outcome.recorded}&skipped=${outcome.problems.length}`);
+  });
+
+  router.post('statement-line-record', '/statements/:id/lines/:lineId/record', function recordLine(ctx) {
+    const { statement, line } = loadLine(ctx);
+    const outcome = recordStatementLine(deps, staffActor(ctx.state.staff!), line.id);
+    ctx.status = 303;
+    ctx.redirect(`/admin/statements/${statement.id}?line=${outcome.writeOffSkipped ? 'recorded-not-written-off' : 'recorded'}#line-${line.id}`);
+  });
+
+  router.post('statement-line-not-ours', '/statements/:id/lines/:lineId/not-ours', function notOurs(ctx) {
+    const { statement, line } = loadLine(ctx);
+    markNotOurs(deps, staffActor(ctx.state.staff!), line.id);
+    ctx.status = 303;
+    ctx.redirect(`/admin/statements/${statement.id}?line=not-ours#line-${line.id}`);
+  });
+
+  // Picking the invoice by hand: the desk's own search (reference, number, name, email), every tab.
+  router.get('statement-line', '/statements/:id/lines/:lineId', function pickInvoice(ctx) {
+    const { statement, line } = loadLine(ctx);
+    const q = typeof ctx.query.q === 'string' ? ctx.query.q.trim().slice(0, 200) : '';
+    const suggestions = line.match?.kind === 'suggested' ? line.match.suggestions : [];
+    const results = q ? listInvoices(db, { tab: 'all', q, sort: 'issued', dir: 'desc', limit: 20, today: today() }) : undefined;
+    render(ctx, 'admin/statement-line.njk', {
+      title: `Pick the invoice – statement ${statement.id}`,
+      section: 'statements',
+      statement,
+      line,
+      q,
+      results: results?.rows ?? [],
+      searched: q !== '',
+      suggestions: suggestions.map((s) => ({ ...s, invoices: s.invoiceIds.map((id) => findInvoiceById(db, id)).filter(Boolean) })),
+      balance: (inv: Invoice) => balanceMinor(inv),
+    });
+  });
+
+  router.post('statement-line-assign', '/statements/:id/lines/:lineId/assign', function assignLine(ctx) {
+    const { statement, line } = loadLine(ctx);
+    const body = (ctx.request.body ?? {}) as Record<string, unknown>;
+    const ids = field(body, 'invoiceIds', 2000)
+      .split(',')
+      .map((part) => idParam(part.trim()))
+      .filter((id): id is number => id !== undefined);
+    if (ids.length === 0) throw new AppError('request.bad_form', 'assign without invoiceIds');
+    assignLineToInvoices(deps, staffActor(ctx.state.staff!), line.id, ids);
+    ctx.status = 303;
+    ctx.redirect(`/admin/statements/${statement.id}?line=recorded#line-${line.id}`);
+  });
+}
