@@ -56,6 +56,8 @@ export async function startPortalFixture(
       SMTP_URL: 'smtp://127.0.0.1:9',
       SELLER_NAME: 'Bench Academy',
       SELLER_ADDRESS: '1 Bench Street',
+      SELLER_COUNTRY: 'AU',
+      SELLER_TAX_ID: '51 824 753 556',
       BANK_ACCOUNT_NAME: 'Bench Academy',
       BANK_IBAN: 'DE89370400440532013000',
       TAX_RATE: '10',

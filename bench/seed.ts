@@ -574,8 +574,8 @@ export function seedDatabase(file: string, options: SeedOptions): SeedResult {
   const invoices = batchInserter(db, `INSERT INTO invoices (${invoiceColumns}) VALUES`, 39);
   const paymentRows = batchInserter(
     db,
-    'INSERT INTO payments (invoice_id, amount_minor, currency, received_on, bank_reference, note, idempotency_key, recorded_by, recorded_at) VALUES',
-    9,
+    `INSERT INTO ledger_entries (invoice_id, kind, amount_minor, currency, effective_on, bank_reference, note, idempotency_key, actor, actor_label, staff_id, recorded_at) VALUES`,
+    12,
   );
 
   const started = performance.now();
@@ -672,7 +672,7 @@ export function seedDatabase(file: string, options: SeedOptions): SeedResult {
       );
       if (paidAt) {
         payments++;
-        paymentRows.add(id, paidMinor, cls.currency, paidAt.slice(0, 10), `BANK-${id}`, null, `seed-${id}`, staffId, paidAt);
+        paymentRows.add(id, 'payment', paidMinor, cls.currency, paidAt.slice(0, 10), `BANK-${id}`, null, `seed-${id}`, `staff:${staffId}`, 'seed', staffId, paidAt);
       }
       // Payments refer to invoices: written after the invoices they belong to.
       if (written) paymentRows.flush();
@@ -716,9 +716,9 @@ const BULK_EQUIVALENTS: Record<string, string> = {
     ON CONFLICT (course_id, class_id) DO UPDATE SET title = excluded.title, currency = excluded.currency`,
 };
 
-/** Drops the secondary indexes of invoices and payments and the insert triggers that have a bulk equivalent. */
+/** Drops the secondary indexes of invoices and ledger entries and the insert triggers that have a bulk equivalent. */
 function suspendForBulkLoad(db: Db, log: (message: string) => void): { restore(): void } {
-  const indexes = db.prepare(`SELECT name, sql FROM sqlite_master WHERE type = 'index' AND tbl_name IN ('invoices', 'payments') AND sql IS NOT NULL`).all() as {
+  const indexes = db.prepare(`SELECT name, sql FROM sqlite_master WHERE type = 'index' AND tbl_name IN ('invoices', 'ledger_entries') AND sql IS NOT NULL`).all() as {
     name: string;
     sql: string;
   }[];

@@ -88,6 +88,8 @@ async function startServer(root: string, dataDir: string, publicPem: string): Pr
     MAIL_FROM: 'Soak Academy <billing@example.edu>',
     SELLER_NAME: 'Soak Academy Pty Ltd',
     SELLER_ADDRESS: '1 Harbour Street\\nSydney NSW 2000',
+    SELLER_COUNTRY: 'AU',
+    SELLER_TAX_ID: '51 824 753 556',
     BANK_ACCOUNT_NAME: 'Soak Academy Pty Ltd',
     BANK_IBAN: 'DE89 3704 0044 0532 0130 00',
     TAX_RATE: '10',

@@ -12,7 +12,6 @@
  *   BENCH_IMPORT_INVOICES=40000 BENCH_IMPORT_LINES=1000   a smaller run
  */
 import { generateKeyPairSync } from 'node:crypto';
-import fs from 'node:fs';
 import path from 'node:path';
 import { stringify } from 'csv-stringify/sync';
 import { BUILT_IN_CSV_PROFILES, parseStatement, type CsvProfile } from '../src/clients/statements/index.js';
@@ -40,15 +39,8 @@ export async function run(ctx: BenchContext): Promise<BenchResult> {
   const lineCount = Number(ctx.env.BENCH_IMPORT_LINES) || 10_000;
   const file = path.join(ctx.tmpDir, `statement-import-${seeded}.db`);
   ctx.log(`seeding ${seeded.toLocaleString('en')} invoices into ${file}`);
-  // bench/seed.ts still writes the payments table that migration 011 turned into the ledger: seed
-  // with the migrations before it, then let the real ones move the payments into the ledger.
   const migrationsDir = path.join(ctx.root, 'src', 'db', 'migrations');
-  const beforeLedger = path.join(ctx.tmpDir, 'migrations-before-ledger');
-  fs.mkdirSync(beforeLedger, { recursive: true });
-  for (const migration of readMigrations(migrationsDir).filter((m) => m.version < 11)) {
-    fs.writeFileSync(path.join(beforeLedger, `${migration.name}.sql`), migration.sql);
-  }
-  const seed = seedDatabase(file, { count: seeded, today: TODAY, migrationsDir: beforeLedger, log: ctx.log });
+  const seed = seedDatabase(file, { count: seeded, today: TODAY, migrationsDir, log: ctx.log });
   const db = openDatabase(file);
   migrate(db, readMigrations(migrationsDir));
   const config = loadConfig(
