@@ -17,6 +17,7 @@
  *   BENCH_LANDING_SECONDS=5    seconds per target per round (quick: 2)
  *   BENCH_LANDING_ROUNDS=3     rounds (quick: 1)
  */
+import { BENCH_PORTAL_ENV } from './portal-env.js';
 import { generateKeyPairSync, randomBytes, randomUUID } from 'node:crypto';
 import os from 'node:os';
 import path from 'node:path';
@@ -39,18 +40,8 @@ export function portalEnv(dataDir: string, publicKeyPem: string): Record<string,
   return {
     DATA_DIR: dataDir,
     OPENLEARNING_PUBLIC_KEY: publicKeyPem,
-    OPENLEARNING_AUDIENCE: AUDIENCE,
-    OPENLEARNING_API_KEY: 'bench-api-key-000000',
-    OPENLEARNING_API_URL: 'http://127.0.0.1:9/v2.2',
-    MAIL_FROM: 'Bench <bench@example.edu>',
+    ...BENCH_PORTAL_ENV,
     SMTP_URL: 'smtp://127.0.0.1:9',
-    SELLER_NAME: 'Bench Academy',
-    SELLER_ADDRESS: '1 Bench Street',
-    SELLER_COUNTRY: 'AU',
-    SELLER_TAX_ID: '51 824 753 556',
-    BANK_ACCOUNT_NAME: 'Bench Academy',
-    BANK_IBAN: 'DE89370400440532013000',
-    TAX_RATE: '10',
     JOBS_ENABLED: 'false',
     ADMIN_EMAIL: 'admin@example.edu',
     ADMIN_PASSWORD: 'bench admin password',

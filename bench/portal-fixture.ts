@@ -2,6 +2,7 @@
  * A real portal (production mode, real migrations, real HTTP server on loopback) for the bench
  * modules that measure the app itself. Mail goes nowhere; logs are silent; the clock is settable.
  */
+import { BENCH_PORTAL_ENV } from './portal-env.js';
 import { requestHandler } from '../src/app.js';
 import { generateKeyPairSync } from 'node:crypto';
 import http from 'node:http';
@@ -49,21 +50,9 @@ export async function startPortalFixture(
       PUBLIC_URL: `http://127.0.0.1:${port}`,
       DATA_DIR: options.dataDir ?? path.join(dir, `portal-${port}`),
       OPENLEARNING_PUBLIC_KEY: publicKey.export({ type: 'spki', format: 'pem' }).toString(),
-      OPENLEARNING_AUDIENCE: 'bench',
-      OPENLEARNING_API_KEY: 'bench-api-key-000000',
-      OPENLEARNING_API_URL: 'http://127.0.0.1:9/v2.2',
-      MAIL_FROM: 'Bench <bench@example.edu>',
+      ...BENCH_PORTAL_ENV,
       SMTP_URL: 'smtp://127.0.0.1:9',
-      SELLER_NAME: 'Bench Academy',
-      SELLER_ADDRESS: '1 Bench Street',
-      SELLER_COUNTRY: 'AU',
-      SELLER_TAX_ID: '51 824 753 556',
-      BANK_ACCOUNT_NAME: 'Bench Academy',
-      BANK_IBAN: 'DE89370400440532013000',
-      TAX_RATE: '10',
-      TIMEZONE: 'Australia/Sydney',
       JOBS_ENABLED: 'false',
-      LOG_LEVEL: 'silent',
       ADMIN_EMAIL: 'admin@example.edu',
       ADMIN_PASSWORD: 'bench admin password',
     },

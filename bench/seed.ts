@@ -672,7 +672,20 @@ export function seedDatabase(file: string, options: SeedOptions): SeedResult {
       );
       if (paidAt) {
         payments++;
-        paymentRows.add(id, 'payment', paidMinor, cls.currency, paidAt.slice(0, 10), `BANK-${id}`, null, `seed-${id}`, `staff:${staffId}`, 'seed', staffId, paidAt);
+        paymentRows.add(
+          id,
+          'payment',
+          paidMinor,
+          cls.currency,
+          paidAt.slice(0, 10),
+          `BANK-${id}`,
+          null,
+          `seed-${id}`,
+          `staff:${staffId}`,
+          'seed',
+          staffId,
+          paidAt,
+        );
       }
       // Payments refer to invoices: written after the invoices they belong to.
       if (written) paymentRows.flush();
@@ -718,7 +731,9 @@ const BULK_EQUIVALENTS: Record<string, string> = {
 
 /** Drops the secondary indexes of invoices and ledger entries and the insert triggers that have a bulk equivalent. */
 function suspendForBulkLoad(db: Db, log: (message: string) => void): { restore(): void } {
-  const indexes = db.prepare(`SELECT name, sql FROM sqlite_master WHERE type = 'index' AND tbl_name IN ('invoices', 'ledger_entries') AND sql IS NOT NULL`).all() as {
+  const indexes = db
+    .prepare(`SELECT name, sql FROM sqlite_master WHERE type = 'index' AND tbl_name IN ('invoices', 'ledger_entries') AND sql IS NOT NULL`)
+    .all() as {
     name: string;
     sql: string;
   }[];

@@ -12,6 +12,7 @@
  *   BENCH_IMPORT_INVOICES=40000 BENCH_IMPORT_LINES=1000   a smaller run
  */
 import { generateKeyPairSync } from 'node:crypto';
+import { BENCH_PORTAL_ENV } from './portal-env.js';
 import path from 'node:path';
 import { stringify } from 'csv-stringify/sync';
 import { BUILT_IN_CSV_PROFILES, parseStatement, type CsvProfile } from '../src/clients/statements/index.js';
@@ -48,20 +49,8 @@ export async function run(ctx: BenchContext): Promise<BenchResult> {
       PUBLIC_URL: 'http://127.0.0.1:9',
       DATA_DIR: ctx.tmpDir,
       OPENLEARNING_PUBLIC_KEY: generateKeyPairSync('rsa', { modulusLength: 2048 }).publicKey.export({ type: 'spki', format: 'pem' }).toString(),
-      OPENLEARNING_AUDIENCE: 'bench',
-      OPENLEARNING_API_KEY: 'bench-api-key-000000',
-      OPENLEARNING_API_URL: 'http://127.0.0.1:9/v2.2',
-      MAIL_FROM: 'Bench <bench@example.edu>',
-      SELLER_NAME: 'Bench Academy',
-      SELLER_ADDRESS: '1 Bench Street',
-      SELLER_COUNTRY: 'AU',
-      SELLER_TAX_ID: '51 824 753 556',
-      BANK_ACCOUNT_NAME: 'Bench Academy',
-      BANK_IBAN: 'DE89370400440532013000',
-      TAX_RATE: '10',
-      TIMEZONE: 'Australia/Sydney',
+      ...BENCH_PORTAL_ENV,
       PAYMENT_TOLERANCE: '0.50',
-      LOG_LEVEL: 'silent',
     },
     { readDotEnv: false },
   );
