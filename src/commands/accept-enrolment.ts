@@ -1,7 +1,7 @@
 import { toDbTime, addSeconds } from '../clock.js';
 import { groupedWrite } from '../db/grouped-write.js';
 import { findLiveInvoiceFor } from '../db/invoices.js';
-import { insertEnrolmentRequest, markTokenUsed } from '../db/requests.js';
+import { findRequestByJti, insertEnrolmentRequest, markTokenUsed } from '../db/requests.js';
 import type { Invoice } from '../domain/invoice.js';
 import type { Deps } from '../deps.js';
 import { AppError } from '../errors.js';
@@ -40,8 +40,15 @@ export async function acceptEnrolment(
       usedAt: toDbTime(now),
       tokenExpiresAt: toDbTime(claims.expiresAt),
     });
-    if (!fresh) throw new AppError('token.replayed', `jti ${claims.jti} was already used`, { courseUrl: claims.redirectUrl });
     const existing = findLiveInvoiceFor(deps.db, claims.olUserId, ids);
+    if (!fresh) {
+      // The same "Join now" posted again (the Back button, a reload): nothing new is created, but a
+      // learner who already has an invoice or a billing page for it is taken back there.
+      if (existing) return { kind: 'existing-invoice', invoice: existing } as const;
+      const request = findRequestByJti(deps.db, claims.jti);
+      if (request && request.invoiceId === null && request.expiresAt > toDbTime(now)) return { kind: 'billing', token: request.token } as const;
+      throw new AppError('token.replayed', `jti ${claims.jti} was already used`, { courseUrl: claims.redirectUrl });
+    }
     if (existing) return { kind: 'existing-invoice', invoice: existing } as const;
     insertEnrolmentRequest(deps.db, {
       token,

@@ -49,6 +49,11 @@ export function findRequestByToken(db: Db, token: string): EnrolmentRequest | un
   return sql<[string], EnrolmentRequest>(db, `SELECT ${COLUMNS} FROM enrolment_requests WHERE token = ?`).get(token);
 }
 
+/** The billing request a token created (its jti is spent once, so there is at most one). */
+export function findRequestByJti(db: Db, jti: string): EnrolmentRequest | undefined {
+  return sql<[string], EnrolmentRequest>(db, `SELECT ${COLUMNS} FROM enrolment_requests WHERE jti = ? ORDER BY id DESC LIMIT 1`).get(jti);
+}
+
 export function linkRequestToInvoice(db: Db, requestId: number, invoiceId: number): void {
   sql(db, 'UPDATE enrolment_requests SET invoice_id = ? WHERE id = ? AND invoice_id IS NULL').run(invoiceId, requestId);
 }

@@ -248,10 +248,27 @@ describe('redirect_url must lead back to OpenLearning', () => {
 });
 
 describe('single use', () => {
-  test('the same token posted twice is refused the second time, writing nothing more', async () => {
-    const jwt = await sign(enrolmentClaims({ sub: 'replay-learner' }));
+  test('the same token posted again (the Back button) leads back to the same billing page, writing nothing more', async () => {
+    const jwt = await sign(enrolmentClaims({ sub: 'replay-learner', class: 'replay-class' }));
     const first = await t.post('/enrol', { jwt });
     expect(first.status).toBe(303);
+    const before = rowCounts();
+    const again = await t.post('/enrol', { jwt });
+    expect(again.status).toBe(303);
+    expect(again.headers.get('location')).toBe(first.headers.get('location'));
+    expect(rowCounts()).toEqual(before);
+    // Once the learner has their invoice, the same click leads to it.
+    const issued = await t.post(new URL(first.headers.get('location')!).pathname, { name: 'Replay Learner', email: 'replay@example.com' });
+    expect(issued.status).toBe(303);
+    const toInvoice = await t.post('/enrol', { jwt });
+    expect(toInvoice.headers.get('location')).toMatch(/\/i\/[A-Za-z0-9_-]{43}$/);
+  });
+
+  test('a spent token with no live invoice or billing page behind it is refused as used', async () => {
+    const jwt = await sign(enrolmentClaims({ sub: 'replay-cancelled', class: 'replay-cancelled-class' }));
+    const first = await t.post('/enrol', { jwt });
+    await t.post(new URL(first.headers.get('location')!).pathname, { name: 'Replay Learner', email: 'replay2@example.com' });
+    t.portal.deps.db.prepare("UPDATE invoices SET status = 'cancelled' WHERE ol_user_id = 'replay-cancelled'").run();
     logMark = t.logs.length;
     const text = await expectRefusal({ jwt }, { status: 409, id: 'token.replayed', words: /already been used.*Join now/ });
     expect(text).toMatch(/Back to the course/);
