@@ -31,6 +31,10 @@ export function findInvoiceById(db: Db, id: number): Invoice | undefined {
   return one(sql<[number], InvoiceRow>(db, `SELECT ${INVOICE_COLUMNS} FROM invoices WHERE id = ?`).get(id));
 }
 
+export function findInvoiceByNumber(db: Db, number: string): Invoice | undefined {
+  return one(sql<[string], InvoiceRow>(db, `SELECT ${INVOICE_COLUMNS} FROM invoices WHERE number = ?`).get(number));
+}
+
 export function findInvoiceByAccessToken(db: Db, token: string): Invoice | undefined {
   return one(sql<[string], InvoiceRow>(db, `SELECT ${INVOICE_COLUMNS} FROM invoices WHERE access_token = ?`).get(token));
 }
