@@ -56,6 +56,7 @@ export function buildInvoicePdfModel(config: Pick<Config, 'publicUrl' | 'timeZon
       country: invoice.buyerCountry ? countryName(invoice.buyerCountry) : undefined,
       taxId: invoice.buyerTaxId ?? undefined,
       purchaseOrder: invoice.buyerPoNumber ?? undefined,
+      reference: invoice.buyerReference ?? undefined,
     },
     number: invoice.number,
     issueDate: formatDate(invoice.issueDate, config.timeZone),

@@ -80,6 +80,7 @@ export function issueInvoice(
       buyerCountry: details.country,
       buyerTaxId: details.taxId,
       buyerPoNumber: details.poNumber,
+      buyerReference: details.buyerReference,
       currency: request.currency,
       netMinor: amounts.netMinor,
       taxMinor: amounts.taxMinor,

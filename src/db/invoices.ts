@@ -5,7 +5,7 @@ import { sql, type Db } from './connection.js';
 export const INVOICE_COLUMNS = `invoices.id, seq, number, access_token AS accessToken, payment_reference AS paymentReference, status,
   ol_user_id AS olUserId, audience, course_id AS courseId, class_id AS classId, program_id AS programId, course_title AS courseTitle,
   redirect_url AS redirectUrl, buyer_name AS buyerName, buyer_email AS buyerEmail, buyer_organisation AS buyerOrganisation,
-  buyer_address AS buyerAddress, buyer_country AS buyerCountry, buyer_tax_id AS buyerTaxId, buyer_po_number AS buyerPoNumber,
+  buyer_address AS buyerAddress, buyer_country AS buyerCountry, buyer_tax_id AS buyerTaxId, buyer_po_number AS buyerPoNumber, buyer_reference AS buyerReference,
   currency, net_minor AS netMinor, tax_minor AS taxMinor, total_minor AS totalMinor, paid_minor AS paidMinor, written_off_minor AS writtenOffMinor, refunded_minor AS refundedMinor, credited_minor AS creditedMinor, withdrawn_at AS withdrawnAt,
   tax_rate AS taxRate, tax_label AS taxLabel, tax_inclusive AS taxInclusive, issue_date AS issueDate, due_date AS dueDate,
   issued_at AS issuedAt, expires_at AS expiresAt, paid_at AS paidAt, enrolled_at AS enrolledAt, expired_at AS expiredAt,
@@ -95,20 +95,27 @@ export type NewInvoice = Omit<
   | 'status'
   | 'updatedAt'
   | 'programId'
-> & { /** Absent or null: a class invoice. */ programId?: string | null };
+  | 'buyerReference'
+> & { /** Absent or null: a class invoice. */ programId?: string | null; buyerReference?: string | null };
 
 export function insertInvoice(db: Db, invoice: NewInvoice): number {
-  const row = { ...invoice, programId: invoice.programId ?? null, issuerJson: JSON.stringify(invoice.issuer), taxInclusive: invoice.taxInclusive ? 1 : 0 };
+  const row = {
+    ...invoice,
+    programId: invoice.programId ?? null,
+    buyerReference: invoice.buyerReference ?? null,
+    issuerJson: JSON.stringify(invoice.issuer),
+    taxInclusive: invoice.taxInclusive ? 1 : 0,
+  };
   return Number(
     sql(
       db,
       `INSERT INTO invoices (seq, number, access_token, payment_reference, status, ol_user_id, audience, course_id, class_id,
         program_id, course_title, redirect_url, buyer_name, buyer_email, buyer_organisation, buyer_address, buyer_country, buyer_tax_id,
-        buyer_po_number, currency, net_minor, tax_minor, total_minor, tax_rate, tax_label, tax_inclusive, issue_date, due_date,
+        buyer_po_number, buyer_reference, currency, net_minor, tax_minor, total_minor, tax_rate, tax_label, tax_inclusive, issue_date, due_date,
         issued_at, expires_at, issuer_json, updated_at)
       VALUES (@seq, @number, @accessToken, @paymentReference, 'awaiting_payment', @olUserId, @audience, @courseId, @classId,
         @programId, @courseTitle, @redirectUrl, @buyerName, @buyerEmail, @buyerOrganisation, @buyerAddress, @buyerCountry, @buyerTaxId,
-        @buyerPoNumber, @currency, @netMinor, @taxMinor, @totalMinor, @taxRate, @taxLabel, @taxInclusive, @issueDate, @dueDate,
+        @buyerPoNumber, @buyerReference, @currency, @netMinor, @taxMinor, @totalMinor, @taxRate, @taxLabel, @taxInclusive, @issueDate, @dueDate,
         @issuedAt, @expiresAt, @issuerJson, @issuedAt)`,
     ).run(row).lastInsertRowid,
   );

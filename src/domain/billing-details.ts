@@ -14,11 +14,13 @@ export interface BillingDetails {
   country: string | null;
   taxId: string | null;
   poNumber: string | null;
+  /** The reference the buyer's accounts department asked to be quoted. */
+  buyerReference: string | null;
 }
 
 export type BillingField = keyof BillingDetails;
 
-export const BILLING_FIELDS: readonly BillingField[] = ['name', 'email', 'organisation', 'address', 'country', 'taxId', 'poNumber'];
+export const BILLING_FIELDS: readonly BillingField[] = ['name', 'email', 'organisation', 'address', 'country', 'taxId', 'poNumber', 'buyerReference'];
 
 // Internationalised addresses are fine (zoë@exämple.com); "a@b" and spaces are typos, not addresses.
 const EMAIL_PATTERN =
@@ -54,6 +56,7 @@ const schema = z.object({
   }),
   taxId: text('tax or VAT id', 50, { required: false }),
   poNumber: text('purchase order number', 50, { required: false }),
+  buyerReference: text('reference', 100, { required: false }),
 });
 
 export type BillingFormResult =

@@ -269,10 +269,7 @@ function paymentOf(invoice: Invoice): EInvoicePayment | null {
   return { meansCode: '30', accountId, accountIsIban: false, accountName: bank.accountName, serviceProviderId: bank.bsb ?? null, remittanceInformation };
 }
 
-/** An invoice with the buyer reference the billing form asks for (stored by migration 014). */
-export type EInvoiceSource = Invoice & { buyerReference?: string | null };
-
-function baseDocument(invoice: EInvoiceSource, settings: EInvoiceSettings, treatment: VatTreatmentOfInvoice) {
+function baseDocument(invoice: Invoice, settings: EInvoiceSettings, treatment: VatTreatmentOfInvoice) {
   const purchaseOrder = invoice.buyerPoNumber?.trim() || null;
   const given = invoice.buyerReference?.trim() || null;
   return {
@@ -299,7 +296,7 @@ function lineOf(invoice: Invoice, netMinor: number): EInvoiceDocument['line'] {
 }
 
 /** The invoice as issued: the amount due is its total, as on the PDF, whatever was paid since. */
-export function eInvoiceFromInvoice(invoice: EInvoiceSource, settings: EInvoiceSettings): EInvoiceDocument {
+export function eInvoiceFromInvoice(invoice: Invoice, settings: EInvoiceSettings): EInvoiceDocument {
   const treatment = vatTreatmentOfInvoice(invoice, settings);
   return {
     typeCode: '380',
@@ -325,7 +322,7 @@ export function eInvoiceFromInvoice(invoice: EInvoiceSource, settings: EInvoiceS
 }
 
 /** The credit note that cancels `invoice` in full: the same parties, line and VAT category, positive amounts. */
-export function eInvoiceFromCreditNote(invoice: EInvoiceSource, note: CreditNoteFacts, settings: EInvoiceSettings): EInvoiceDocument {
+export function eInvoiceFromCreditNote(invoice: Invoice, note: CreditNoteFacts, settings: EInvoiceSettings): EInvoiceDocument {
   const treatment = vatTreatmentOfInvoice(invoice, settings);
   const net = -note.netMinor;
   const tax = -note.taxMinor;

@@ -44,6 +44,8 @@ export interface Invoice {
   buyerCountry: string | null;
   buyerTaxId: string | null;
   buyerPoNumber: string | null;
+  /** What the buyer's accounts department asked to be quoted (e-invoice buyer reference, BT-10). */
+  buyerReference: string | null;
   currency: string;
   netMinor: number;
   taxMinor: number;

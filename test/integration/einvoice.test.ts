@@ -8,6 +8,7 @@ import path from 'node:path';
 import { createRequire } from 'node:module';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { runCli } from '../helpers/cli.js';
+import { pdfText } from '../helpers/pdf.js';
 import { issuedInvoice, type IssuedInvoice } from '../helpers/factories.js';
 import { baseEnv, startTestPortal, tempDir, type TestPortal } from '../helpers/portal.js';
 import { ADMIN, signIn, type StaffBrowser } from '../helpers/staff.js';
@@ -33,6 +34,7 @@ beforeAll(async () => {
       address: '42 Wallaby Way\nSydney NSW 2000',
       country: 'AU',
       poNumber: 'PO-7781',
+      buyerReference: 'Cost centre 4410',
     },
   });
   learner = await issuedInvoice(t, { billing: { name: 'Sam Private', country: 'AU' } });
@@ -54,6 +56,7 @@ describe('the learner’s status page', () => {
     expect(ubl.name).toBe('Invoice');
     expect(text(ubl, 'cbc:ID')).toBe(company.number);
     expect(text(ubl, 'cac:OrderReference/cbc:ID')).toBe('PO-7781');
+    expect(text(ubl, 'cbc:BuyerReference')).toBe('Cost centre 4410');
     expect(text(ubl, 'cac:PaymentMeans/cbc:PaymentID')).toBe(company.reference);
     expect(text(ubl, 'cac:AccountingSupplierParty/cac:Party/cbc:EndpointID')).toBe('51824753556');
     expect(text(ubl, 'cac:AccountingCustomerParty/cac:Party/cac:PartyName/cbc:Name')).toBe('Example Learning Co');
@@ -80,6 +83,7 @@ describe('the admin invoice page', () => {
     const file = path.join(tempDir('einvoice-pdf-'), 'invoice.pdf');
     fs.writeFileSync(file, pdf);
     expect(execFileSync('qpdf', ['--show-attachment=factur-x.xml', file], { encoding: 'utf8' })).toBe(cii);
+    expect(pdfText(pdf)).toMatch(/Reference\s+Cost centre 4410/);
   });
 });
 

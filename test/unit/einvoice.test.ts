@@ -83,6 +83,7 @@ interface ReadBack {
   buyerContact: string | undefined;
   buyerVatId: string | undefined;
   purchaseOrder: string | undefined;
+  buyerReference: string | undefined;
   precedingInvoice: string | undefined;
   netMinor: number;
   taxMinor: number;
@@ -116,6 +117,7 @@ function readCii(xml: string): ReadBack {
     buyerContact: text(agreement, 'ram:BuyerTradeParty/ram:DefinedTradeContact/ram:PersonName'),
     buyerVatId: vatId('ram:BuyerTradeParty'),
     purchaseOrder: text(agreement, 'ram:BuyerOrderReferencedDocument/ram:IssuerAssignedID'),
+    buyerReference: text(agreement, 'ram:BuyerReference'),
     precedingInvoice: text(settlement, 'ram:InvoiceReferencedDocument/ram:IssuerAssignedID'),
     netMinor: minor(text(totals, 'ram:TaxBasisTotalAmount'), currency),
     taxMinor: minor(text(totals, 'ram:TaxTotalAmount'), currency),
@@ -149,6 +151,7 @@ function readUbl(xml: string): ReadBack {
     buyerContact: text(root, 'cac:AccountingCustomerParty/cac:Party/cac:Contact/cbc:Name'),
     buyerVatId: vatId('cac:AccountingCustomerParty') || undefined,
     purchaseOrder: text(root, 'cac:OrderReference/cbc:ID'),
+    buyerReference: text(root, 'cbc:BuyerReference'),
     precedingInvoice: text(root, 'cac:BillingReference/cac:InvoiceDocumentReference/cbc:ID'),
     netMinor: minor(text(totals, 'cbc:TaxExclusiveAmount'), currency),
     taxMinor: minor(text(root, 'cac:TaxTotal/cbc:TaxAmount'), currency),
@@ -183,6 +186,8 @@ function expectXmlMatchesPage(read: ReadBack, issued: Issued): void {
     expect(compact(read.buyerVatId)).toBe(compact(pdf.buyer.taxId));
   }
   expect(read.purchaseOrder).toBe(pdf.buyer.purchaseOrder);
+  // The buyer's own reference when given; otherwise Peppol's required one falls back to the learner's name.
+  expect(read.buyerReference).toBe(pdf.buyer.reference ?? (pdf.buyer.purchaseOrder ? undefined : pdf.buyer.name));
   const total = pdf.totals.at(-1)!;
   expect(formatMoney(sign * read.totalMinor, currency)).toBe(total.value);
   expect(formatAmount(sign * read.totalMinor, currency)).toBe(pdf.line.amount);

@@ -55,6 +55,8 @@ export interface InvoicePdfModel {
     country?: string;
     taxId?: string;
     purchaseOrder?: string;
+    /** The reference the buyer's accounts department asked to be quoted. */
+    reference?: string;
   };
   /** 'INV-000042' */
   number: string;
@@ -572,6 +574,7 @@ function partiesSection(ts: Typesetter, m: InvoicePdfModel): Section {
   const extra: [string, string | undefined][] = [
     ['Tax ID', m.buyer.taxId],
     ['PO number', m.buyer.purchaseOrder],
+    ['Reference', m.buyer.reference],
   ];
   if (extra.some(([, v]) => v)) {
     y += 4;
