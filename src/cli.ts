@@ -19,6 +19,7 @@ import type { StatementFormat } from './clients/statements/index.js';
 import type { Deps } from './deps.js';
 import { AppError } from './errors.js';
 import { createStaff, setStaffEnabled, setStaffPassword, StaffError } from './commands/staff.js';
+import type { EInvoiceFormat } from './commands/e-invoices.js';
 import type { Db } from './db/connection.js';
 import { lastJobRuns } from './db/jobs.js';
 import { findStaffByEmail, listStaff, type Role } from './db/staff.js';
@@ -269,6 +270,24 @@ export function buildCli(): Command {
       await withDatabase(async (deps) => {
         setStaffEnabled(deps, COMMAND_LINE_ACTOR, requireStaffAccount(deps, email), true);
         console.log(`Enabled ${email}.`);
+      });
+    });
+
+  program
+    .command('einvoice <number>')
+    .description('Print the e-invoice of an invoice or credit note (EN 16931): Peppol UBL, or the Factur-X CII inside its PDF')
+    .addOption(new Option('--format <format>', 'ubl (Peppol BIS Billing 3.0) or cii (Factur-X, EN 16931 profile)').choices(['ubl', 'cii']).default('ubl'))
+    .action(async (number: string, options: { format: EInvoiceFormat }) => {
+      const { eInvoiceXml, findEInvoice } = await import('./commands/e-invoices.js');
+      await withDatabase(async (deps) => {
+        const found = findEInvoice(deps, number);
+        if (!found) throw new StaffError(`No invoice or credit note numbered ${number}.`);
+        try {
+          process.stdout.write(eInvoiceXml(found.document, options.format));
+        } catch (error) {
+          if (error instanceof AppError) throw new StaffError(`${number} cannot be an e-invoice: ${error.detail ?? error.message}`);
+          throw error;
+        }
       });
     });
 

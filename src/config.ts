@@ -93,6 +93,8 @@ export interface Config {
     country: string;
     /** SELLER_TAX_ID_NONE: the seller is not registered for tax (invoices are titled "Invoice" and show no tax). */
     taxIdNone: boolean;
+    /** SELLER_ELECTRONIC_ADDRESS: 'scheme:id' from the EAS code list (a Peppol participant id), for e-invoices. */
+    electronicAddress: string | undefined;
   };
   /**
    * accountName, iban, bic and details describe the default account (the old single-account
@@ -161,6 +163,8 @@ const HINTS: Record<string, string> = {
   SELLER_TAX_ID:
     'your tax registration number as your tax office writes it: an ABN (51 824 753 556), an EU VAT id with its country prefix (DE136695976), a GB VAT number, an NZ GST number, a Malaysian SST number (W10-1808-31000002); when set, invoices are titled "Tax Invoice"',
   SELLER_TAX_ID_LABEL: 'the name of that number on the invoice, e.g. ABN or VAT (default: the name of the number recognised, else "Tax ID")',
+  SELLER_ELECTRONIC_ADDRESS:
+    'your electronic address for e-invoices, the EAS scheme code and the id joined by a colon, e.g. SELLER_ELECTRONIC_ADDRESS=0088:5790000435975 (GLN) or 9930:DE136695976 (German VAT id); a Peppol participant id is written the same way',
   SELLER_TAX_ID_NONE: 'true only if you are not registered for tax: invoices are then titled "Invoice" and show no tax',
   BANK_ACCOUNT_NAME: 'the name of the account that receives transfers',
   BANK_ACCOUNTS_FILE:
@@ -256,6 +260,7 @@ const envSchema = z.object({
   SELLER_TAX_ID: optionalText,
   SELLER_TAX_ID_LABEL: optionalText,
   SELLER_TAX_ID_NONE: boolean(false),
+  SELLER_ELECTRONIC_ADDRESS: optionalText,
   BANK_ACCOUNTS_FILE: optionalText,
   BANK_ACCOUNT_NAME: optionalText,
   BANK_IBAN: optionalText,
@@ -442,6 +447,10 @@ export function loadConfig(processEnv: Env, options: LoadConfigOptions = {}): Co
   if (taxIdNone && e.SELLER_TAX_ID !== undefined)
     problem('SELLER_TAX_ID_NONE', 'is true (not registered for tax) but SELLER_TAX_ID is set: keep the one that is true');
 
+  const sellerElectronicAddress = e.SELLER_ELECTRONIC_ADDRESS?.trim();
+  if (sellerElectronicAddress !== undefined && !/^[0-9A-Z]{2,4}:\S+$/.test(sellerElectronicAddress))
+    problem('SELLER_ELECTRONIC_ADDRESS', `"${sellerElectronicAddress}" is not a scheme code and an id joined by a colon`);
+
   const bankAccounts = loadBankAccounts(env, e, cwd, sandbox, problem);
 
   const taxRateText = e.TAX_RATE ?? (sandbox ? '10' : '0');
@@ -552,6 +561,7 @@ export function loadConfig(processEnv: Env, options: LoadConfigOptions = {}): Co
       validatedTaxId,
       country: sellerCountry!,
       taxIdNone,
+      electronicAddress: sellerElectronicAddress,
     },
     bank: bankAccounts,
     tax: {

@@ -261,6 +261,12 @@ export const ERROR_CATALOGUE = {
     message: 'The statement line is not in the invoice’s currency, so it cannot be recorded on it as it is.',
     action: 'Record the payment on the invoice by hand with the amount the bank credited in the invoice’s currency.',
   },
+  'einvoice.invalid': {
+    status: 409,
+    title: 'This e-invoice cannot be made',
+    message: 'The invoice lacks something the European e-invoice standard (EN 16931) requires, so no e-invoice file was made.',
+    action: 'The log lists the rules it breaks (often SELLER_ELECTRONIC_ADDRESS or the seller tax id is missing); fix the setting and try again.',
+  },
   // --- Generic -------------------------------------------------------------------------------
   not_found: { status: 404, title: 'Page not found', message: 'There is nothing at this address.' },
   method_not_allowed: { status: 405, title: 'Not allowed', message: 'This address does not accept that kind of request.' },

@@ -62,6 +62,7 @@ export function buildInvoicePdfModel(config: Pick<Config, 'publicUrl' | 'timeZon
       taxId: invoice.buyerTaxId ?? undefined,
       taxIdLabel: invoice.buyerTaxIdLabel ?? undefined,
       purchaseOrder: invoice.buyerPoNumber ?? undefined,
+      reference: invoice.buyerReference ?? undefined,
     },
     number: invoice.number,
     issueDate,
@@ -214,12 +215,18 @@ async function loadRenderer() {
   return (await import('../clients/pdf/invoice-pdf.js')).renderInvoicePdf;
 }
 
+/** Loaded with the renderer, for the same reason: the XML writer is only needed to render. */
+function loadEInvoices() {
+  return import('./e-invoices.js');
+}
+
 export function ensureInvoicePdf(deps: Pick<Deps, 'config' | 'db' | 'logger'>, invoice: Invoice): Promise<Buffer> {
   return ensureStoredPdf(deps, {
     number: invoice.number,
     file: dataPaths(deps.config).invoicePdf(invoice.number),
     sha256: invoice.pdfSha256,
-    render: async () => (await loadRenderer())(buildInvoicePdfModel(deps.config, invoice)),
+    render: async () =>
+      (await loadRenderer())({ ...buildInvoicePdfModel(deps.config, invoice), facturXml: (await loadEInvoices()).facturXmlFor(deps, invoice) }),
     recordChecksum: (checksum) => recordPdfChecksum(deps.db, invoice.id, checksum),
   });
 }
@@ -229,7 +236,8 @@ export function ensureCreditNotePdf(deps: Pick<Deps, 'config' | 'db' | 'logger'>
     number: note.number,
     file: dataPaths(deps.config).creditNotePdf(note.number),
     sha256: note.pdfSha256,
-    render: async () => (await loadRenderer())(buildCreditNotePdfModel(deps.config, invoice, note)),
+    render: async () =>
+      (await loadRenderer())({ ...buildCreditNotePdfModel(deps.config, invoice, note), facturXml: (await loadEInvoices()).facturXmlFor(deps, invoice, note) }),
     recordChecksum: (checksum) => recordCreditNotePdfChecksum(deps.db, note.id, checksum),
   });
 }

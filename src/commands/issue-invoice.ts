@@ -101,6 +101,7 @@ export function issueInvoice(
       buyerTaxIdNormalized: buyerTaxId?.normalized ?? null,
       buyerTaxIdCountry: buyerTaxId?.country ?? null,
       buyerTaxIdLabel: buyerTaxId?.label ?? null,
+      buyerReference: details.buyerReference,
       currency: request.currency,
       netMinor: amounts.netMinor,
       taxMinor: amounts.taxMinor,

@@ -5,7 +5,7 @@ import { sql, type Db } from './connection.js';
 export const INVOICE_COLUMNS = `invoices.id, seq, number, access_token AS accessToken, payment_reference AS paymentReference, status,
   ol_user_id AS olUserId, audience, course_id AS courseId, class_id AS classId, program_id AS programId, course_title AS courseTitle,
   redirect_url AS redirectUrl, buyer_name AS buyerName, buyer_email AS buyerEmail, buyer_organisation AS buyerOrganisation,
-  buyer_address AS buyerAddress, buyer_country AS buyerCountry, buyer_tax_id AS buyerTaxId, buyer_po_number AS buyerPoNumber,
+  buyer_address AS buyerAddress, buyer_country AS buyerCountry, buyer_tax_id AS buyerTaxId, buyer_po_number AS buyerPoNumber, buyer_reference AS buyerReference,
   buyer_tax_id_scheme AS buyerTaxIdScheme, buyer_tax_id_normalized AS buyerTaxIdNormalized, buyer_tax_id_country AS buyerTaxIdCountry,
   buyer_tax_id_label AS buyerTaxIdLabel, tax_category AS taxCategory, tax_legend AS taxLegend, tax_legal_reference AS taxLegalReference,
   supply_date AS supplyDate, invoice_notes AS notes,
@@ -32,6 +32,10 @@ function one(row: InvoiceRow | undefined): Invoice | undefined {
 
 export function findInvoiceById(db: Db, id: number): Invoice | undefined {
   return one(sql<[number], InvoiceRow>(db, `SELECT ${INVOICE_COLUMNS} FROM invoices WHERE id = ?`).get(id));
+}
+
+export function findInvoiceByNumber(db: Db, number: string): Invoice | undefined {
+  return one(sql<[string], InvoiceRow>(db, `SELECT ${INVOICE_COLUMNS} FROM invoices WHERE number = ?`).get(number));
 }
 
 export function findInvoiceByAccessToken(db: Db, token: string): Invoice | undefined {
@@ -94,21 +98,28 @@ export type NewInvoice = Omit<
   | 'status'
   | 'updatedAt'
   | 'programId'
-> & { /** Absent or null: a class invoice. */ programId?: string | null };
+  | 'buyerReference'
+> & { /** Absent or null: a class invoice. */ programId?: string | null; buyerReference?: string | null };
 
 export function insertInvoice(db: Db, invoice: NewInvoice): number {
-  const row = { ...invoice, programId: invoice.programId ?? null, issuerJson: JSON.stringify(invoice.issuer), taxInclusive: invoice.taxInclusive ? 1 : 0 };
+  const row = {
+    ...invoice,
+    programId: invoice.programId ?? null,
+    buyerReference: invoice.buyerReference ?? null,
+    issuerJson: JSON.stringify(invoice.issuer),
+    taxInclusive: invoice.taxInclusive ? 1 : 0,
+  };
   return Number(
     sql(
       db,
       `INSERT INTO invoices (seq, number, access_token, payment_reference, status, ol_user_id, audience, course_id, class_id,
         program_id, course_title, redirect_url, buyer_name, buyer_email, buyer_organisation, buyer_address, buyer_country, buyer_tax_id,
-        buyer_po_number, buyer_tax_id_scheme, buyer_tax_id_normalized, buyer_tax_id_country, buyer_tax_id_label,
+        buyer_po_number, buyer_reference, buyer_tax_id_scheme, buyer_tax_id_normalized, buyer_tax_id_country, buyer_tax_id_label,
         currency, net_minor, tax_minor, total_minor, tax_rate, tax_label, tax_inclusive, tax_category, tax_legend, tax_legal_reference,
         issue_date, supply_date, due_date, issued_at, expires_at, issuer_json, invoice_notes, updated_at)
       VALUES (@seq, @number, @accessToken, @paymentReference, 'awaiting_payment', @olUserId, @audience, @courseId, @classId,
         @programId, @courseTitle, @redirectUrl, @buyerName, @buyerEmail, @buyerOrganisation, @buyerAddress, @buyerCountry, @buyerTaxId,
-        @buyerPoNumber, @buyerTaxIdScheme, @buyerTaxIdNormalized, @buyerTaxIdCountry, @buyerTaxIdLabel,
+        @buyerPoNumber, @buyerReference, @buyerTaxIdScheme, @buyerTaxIdNormalized, @buyerTaxIdCountry, @buyerTaxIdLabel,
         @currency, @netMinor, @taxMinor, @totalMinor, @taxRate, @taxLabel, @taxInclusive, @taxCategory, @taxLegend, @taxLegalReference,
         @issueDate, @supplyDate, @dueDate, @issuedAt, @expiresAt, @issuerJson, @notes, @issuedAt)`,
     ).run(row).lastInsertRowid,

@@ -18,11 +18,13 @@ export interface BillingDetails {
   poNumber: string | null;
   /** The tax id as validateTaxId() read it with the billing country; null when none was given. */
   checkedTaxId: Extract<TaxIdResult, { ok: true }> | null;
+  /** The reference the buyer's accounts department asked to be quoted. */
+  buyerReference: string | null;
 }
 
 export type BillingField = Exclude<keyof BillingDetails, 'checkedTaxId'>;
 
-export const BILLING_FIELDS: readonly BillingField[] = ['name', 'email', 'organisation', 'address', 'country', 'taxId', 'poNumber'];
+export const BILLING_FIELDS: readonly BillingField[] = ['name', 'email', 'organisation', 'address', 'country', 'taxId', 'poNumber', 'buyerReference'];
 
 // Internationalised addresses are fine (zoë@exämple.com); "a@b" and spaces are typos, not addresses.
 const EMAIL_PATTERN =
@@ -58,6 +60,7 @@ const schema = z.object({
   }),
   taxId: text('tax or VAT id', 50, { required: false }),
   poNumber: text('purchase order number', 50, { required: false }),
+  buyerReference: text('reference', 100, { required: false }),
 });
 
 export type BillingFormResult =

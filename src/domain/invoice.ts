@@ -70,6 +70,8 @@ export interface Invoice {
   buyerTaxIdCountry: string | null;
   /** Printed before the buyer's tax id: 'VAT', 'ABN', 'Tax ID'. */
   buyerTaxIdLabel: string | null;
+  /** What the buyer's accounts department asked to be quoted (e-invoice buyer reference, BT-10). */
+  buyerReference: string | null;
   currency: string;
   netMinor: number;
   taxMinor: number;

@@ -24,6 +24,7 @@ import { decideInvoiceTax, reverseChargeOffered } from '../commands/invoice-tax.
 import { formatTaxRate } from '../domain/tax.js';
 import type { Deps } from '../deps.js';
 import { AppError } from '../errors.js';
+import { sendEInvoice } from './e-invoice-download.js';
 import { render } from './render.js';
 
 export function learnerRoutes(deps: Deps): Router {
@@ -159,6 +160,15 @@ export function learnerRoutes(deps: Deps): Router {
     ctx.body = note ? await ensureCreditNotePdf(deps, invoice, note) : await ensureInvoicePdf(deps, invoice);
     ctx.type = 'application/pdf';
     ctx.set('Content-Disposition', `inline; filename="${ctx.params.number}.pdf"`);
+  });
+
+  // Invoices to organisations only: their accounts departments import these; a private learner has no use for one.
+  router.get('invoice-einvoice', '/i/:token/:number.xml', function downloadEInvoice(ctx) {
+    const invoice = loadInvoice(ctx.params.token!);
+    const note = ctx.params.number === invoice.number ? undefined : creditNoteForInvoice(db, invoice.id);
+    if (!invoice.buyerOrganisation || (ctx.params.number !== invoice.number && ctx.params.number !== note?.number))
+      throw new AppError('invoice.not_found', `no e-invoice ${ctx.params.number}`);
+    sendEInvoice(ctx, config, invoice, note);
   });
 
   router.post('invoice-resend', '/i/:token/resend', function resendInvoice(ctx) {

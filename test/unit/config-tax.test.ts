@@ -203,3 +203,18 @@ describe('bank accounts per currency', () => {
     expect(problemsOf({ BANK_ACCOUNTS_FILE: 'accounts.json' }, dir).map((p) => p.variable)).toEqual(['BANK_ACCOUNTS_FILE']);
   });
 });
+
+describe('SELLER_ELECTRONIC_ADDRESS', () => {
+  test('a scheme and an id joined by a colon is kept for e-invoices', () => {
+    expect(production({ SELLER_ELECTRONIC_ADDRESS: ' 0088:5790000435975 ' }).seller.electronicAddress).toBe('0088:5790000435975');
+    expect(production().seller.electronicAddress).toBeUndefined();
+  });
+
+  test('anything else stops the start with what is wrong and an example', () => {
+    const problems = problemsOf({ SELLER_ELECTRONIC_ADDRESS: 'billing@example.edu' });
+    expect(problems).toEqual([
+      expect.objectContaining({ variable: 'SELLER_ELECTRONIC_ADDRESS', message: expect.stringContaining('not a scheme code and an id joined by a colon') }),
+    ]);
+    expect(problems[0]!.hint).toMatch(/0088:5790000435975/);
+  });
+});

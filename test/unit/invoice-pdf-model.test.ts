@@ -33,6 +33,7 @@ function invoice(overrides: Partial<Invoice> = {}): Invoice {
     buyerCountry: 'FR',
     buyerTaxId: 'FR40303265045',
     buyerPoNumber: null,
+    buyerReference: null,
     buyerTaxIdScheme: 'eu_vat',
     buyerTaxIdNormalized: 'FR40303265045',
     buyerTaxIdCountry: 'FR',

@@ -50,6 +50,8 @@ export interface InvoicePdfModel {
     /** printed before taxId, e.g. 'VAT' (default 'Tax ID') */
     taxIdLabel?: string;
     purchaseOrder?: string;
+    /** The reference the buyer's accounts department asked to be quoted. */
+    reference?: string;
   };
   /** 'INV-000042' */
   number: string;
@@ -100,6 +102,11 @@ export interface InvoicePdfModel {
   footer?: string;
   /** the PDF's CreationDate and ModDate (the output is deterministic) */
   createdAt: Date;
+  /**
+   * The same document as Factur-X CII XML: when set, the PDF is a PDF/A-3b carrying it as
+   * factur-x.xml, the hybrid e-invoice a buyer's accounting software reads without retyping.
+   */
+  facturXml?: string;
 }
 
 export const SANDBOX_TEXT = 'SANDBOX – NOT A REAL INVOICE, DO NOT PAY';
@@ -234,6 +241,7 @@ function partiesSection(ts: Typesetter, m: InvoicePdfModel): Section {
   const extra: [string, string | undefined][] = [
     [m.buyer.taxIdLabel || 'Tax ID', m.buyer.taxId],
     ['PO number', m.buyer.purchaseOrder],
+    ['Reference', m.buyer.reference],
   ];
   if (extra.some(([, v]) => v)) {
     y += 4;
@@ -468,6 +476,63 @@ function build(doc: Doc, m: InvoicePdfModel): void {
   }
 }
 
+/** The Factur-X XMP namespace and the file name the specification fixes. */
+const FACTUR_X_NAMESPACE = 'urn:factur-x:pdfa:CrossIndustryDocument:invoice:1p0#';
+export const FACTUR_X_ATTACHMENT = 'factur-x.xml';
+
+function facturXProperty(name: string, description: string): string {
+  return `<rdf:li rdf:parseType="Resource">
+            <pdfaProperty:name>${name}</pdfaProperty:name>
+            <pdfaProperty:valueType>Text</pdfaProperty:valueType>
+            <pdfaProperty:category>external</pdfaProperty:category>
+            <pdfaProperty:description>${description}</pdfaProperty:description>
+          </rdf:li>`;
+}
+
+/**
+ * Factur-X 1.0 (= ZUGFeRD 2.x), EN 16931 profile: the CII XML as an associated file of the document
+ * with relationship Alternative (the XML is the same invoice in another form), and the XMP properties
+ * that tell a reader which file to open, with the PDF/A extension schema that declares them.
+ */
+function embedFacturX(doc: PDFKit.PDFDocument, xml: string, createdAt: Date): void {
+  // pdfkit writes /AFRelationship from `relationship`; its type definitions do not list it yet.
+  const options: PDFKit.Mixins.PDFAttachmentOptions & { relationship: 'Alternative' } = {
+    name: FACTUR_X_ATTACHMENT,
+    type: 'text/xml',
+    relationship: 'Alternative',
+    description: 'Factur-X invoice (EN 16931)',
+    creationDate: createdAt,
+    modifiedDate: createdAt,
+  };
+  doc.file(Buffer.from(xml, 'utf8'), options);
+  doc.appendXML(`
+        <rdf:Description rdf:about="" xmlns:fx="${FACTUR_X_NAMESPACE}">
+          <fx:DocumentType>INVOICE</fx:DocumentType>
+          <fx:DocumentFileName>${FACTUR_X_ATTACHMENT}</fx:DocumentFileName>
+          <fx:Version>1.0</fx:Version>
+          <fx:ConformanceLevel>EN 16931</fx:ConformanceLevel>
+        </rdf:Description>
+        <rdf:Description rdf:about="" xmlns:pdfaExtension="http://www.aiim.org/pdfa/ns/extension/" xmlns:pdfaSchema="http://www.aiim.org/pdfa/ns/schema#" xmlns:pdfaProperty="http://www.aiim.org/pdfa/ns/property#">
+          <pdfaExtension:schemas>
+            <rdf:Bag>
+              <rdf:li rdf:parseType="Resource">
+                <pdfaSchema:schema>Factur-X PDFA Extension Schema</pdfaSchema:schema>
+                <pdfaSchema:namespaceURI>${FACTUR_X_NAMESPACE}</pdfaSchema:namespaceURI>
+                <pdfaSchema:prefix>fx</pdfaSchema:prefix>
+                <pdfaSchema:property>
+                  <rdf:Seq>
+          ${facturXProperty('DocumentFileName', 'The name of the embedded XML document')}
+          ${facturXProperty('DocumentType', 'The type of the hybrid document in capital letters, e.g. INVOICE or ORDER')}
+          ${facturXProperty('Version', 'The actual version of the standard applying to the embedded XML document')}
+          ${facturXProperty('ConformanceLevel', 'The conformance level of the embedded XML document')}
+                  </rdf:Seq>
+                </pdfaSchema:property>
+              </rdf:li>
+            </rdf:Bag>
+          </pdfaExtension:schemas>
+        </rdf:Description>`);
+}
+
 export function renderInvoicePdf(model: InvoicePdfModel): Promise<Buffer> {
   return new Promise<Buffer>((resolve, reject) => {
     try {
@@ -477,7 +542,8 @@ export function renderInvoicePdf(model: InvoicePdfModel): Promise<Buffer> {
         margin: 0,
         bufferPages: true,
         compress: true,
-        pdfVersion: '1.4',
+        // PDF/A-3 is built on PDF 1.7; without an e-invoice the file stays as it always was.
+        ...(model.facturXml === undefined ? { pdfVersion: '1.4' as const } : { pdfVersion: '1.7' as const, subset: 'PDF/A-3b' as const }),
         displayTitle: true,
         lang: 'en',
         info: {
@@ -494,6 +560,7 @@ export function renderInvoicePdf(model: InvoicePdfModel): Promise<Buffer> {
       doc.on('end', () => resolve(Buffer.concat(chunks)));
       doc.on('error', reject);
       build(doc, model);
+      if (model.facturXml !== undefined) embedFacturX(doc, model.facturXml, model.createdAt);
       doc.end();
     } catch (err) {
       reject(err instanceof Error ? err : new Error(String(err)));

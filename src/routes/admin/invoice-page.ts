@@ -17,6 +17,8 @@ import { lifecycleContext } from '../../commands/ledger.js';
 import { allowedActions, isEnrolledUnpaid, isOpen, isOverdue } from '../../domain/invoice-lifecycle.js';
 import { toCreditorReference } from '../../domain/payment-reference.js';
 import type { Deps } from '../../deps.js';
+import { AppError } from '../../errors.js';
+import { sendEInvoice } from '../e-invoice-download.js';
 import { render } from '../render.js';
 import { field, idParam, loadInvoiceParam, optionalField } from './forms.js';
 
@@ -78,6 +80,14 @@ export function registerInvoicePageRoutes(router: Router, deps: Deps): void {
     ctx.body = await ensureInvoicePdf(deps, invoice);
     ctx.type = 'application/pdf';
     ctx.set('Content-Disposition', `inline; filename="${invoice.number}.pdf"`);
+  });
+
+  // The e-invoice of the invoice (or of its credit note, by the note's number): ?format=cii for Factur-X.
+  router.get('invoice-einvoice', '/invoices/:id/einvoice/:number.xml', function downloadEInvoice(ctx) {
+    const invoice = loadInvoice(ctx);
+    const note = ctx.params.number === invoice.number ? undefined : creditNoteForInvoice(db, invoice.id);
+    if (ctx.params.number !== invoice.number && ctx.params.number !== note?.number) throw new AppError('admin.not_found', `no e-invoice ${ctx.params.number}`);
+    sendEInvoice(ctx, config, invoice, note);
   });
 
   router.post('invoice-retry-enrolment', '/invoices/:id/retry-enrolment', function retry(ctx) {
