@@ -49,7 +49,7 @@ export function* paymentRows(db: Db, range: { from: string; to: string }): Gener
       minorToDecimalString(sign * e.amountMinor, e.currency),
       e.currency,
       csvText(e.bankReference),
-      '',
+      csvText(e.statementLine),
       csvText(e.reason ?? e.note),
       csvText(e.actorLabel),
       e.recordedAt,

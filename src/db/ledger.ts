@@ -95,6 +95,8 @@ export function lastPaymentDate(db: Db, invoiceId: number): string | undefined {
 }
 
 export interface LedgerExportRow extends LedgerEntry {
+  /** 'Statement 3, Stmt 1, Ntry 4' when the entry was recorded from an imported statement line. */
+  statementLine: string | null;
   invoiceNumber: string;
   paymentReference: string;
   buyerName: string;
@@ -111,7 +113,8 @@ export function* iterateLedger(db: Db, range: { from: string; to: string; kinds?
     const rows = sql<[Record<string, unknown>], LedgerExportRow>(
       db,
       `SELECT ${COLUMNS}, i.number AS invoiceNumber, i.payment_reference AS paymentReference, i.buyer_name AS buyerName,
-         i.buyer_organisation AS buyerOrganisation, i.buyer_country AS buyerCountry, i.tax_rate AS taxRate
+         i.buyer_organisation AS buyerOrganisation, i.buyer_country AS buyerCountry, i.tax_rate AS taxRate,
+         (SELECT 'Statement ' || l.statement_id || ', ' || l."where" FROM statement_lines l WHERE l.id = e.statement_line_id) AS statementLine
        FROM ledger_entries e JOIN invoices i ON i.id = e.invoice_id
        WHERE e.effective_on BETWEEN @from AND @to AND (e.effective_on, e.id) > (@afterOn, @afterId) AND e.kind IN (SELECT value FROM json_each(@kinds))
        ORDER BY e.effective_on, e.id LIMIT @limit`,

@@ -269,6 +269,7 @@ describe('single use', () => {
     const first = await t.post('/enrol', { jwt });
     await t.post(new URL(first.headers.get('location')!).pathname, { name: 'Replay Learner', email: 'replay2@example.com' });
     t.portal.deps.db.prepare("UPDATE invoices SET status = 'cancelled' WHERE ol_user_id = 'replay-cancelled'").run();
+    await t.idle();
     logMark = t.logs.length;
     const text = await expectRefusal({ jwt }, { status: 409, id: 'token.replayed', words: /already been used.*Join now/ });
     expect(text).toMatch(/Back to the course/);

@@ -268,6 +268,12 @@ describe('uploading a camt.053 statement and confirming the exact matches in one
     const after = await (await staff.get(`/admin/statements/${statementId}`)).text();
     expect(section(after, 'Recorded')).toContain(paid.number);
     expect(section(after, 'Exact matches')).toBe('');
+
+    // The accountant's payments export names the statement line each payment came from.
+    const exported = await (await staff.get('/admin/exports/payments.csv?from=2026-11-25&to=2026-11-25')).text();
+    const line = exported.split('\n').find((l) => l.includes(paid.number))!;
+    expect(line).toContain('Ada Lovelace');
+    expect(line).toContain(`,BANK-A1,"Statement ${statementId}, Stmt 1, Ntry 1",`);
   });
 
   test('confirming twice records nothing twice', async () => {
