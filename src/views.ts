@@ -1,6 +1,6 @@
 import nunjucks from 'nunjucks';
 import { countryName } from './domain/countries.js';
-import { showsTax, STATUS_LABELS, type Invoice, type InvoiceStatus } from './domain/invoice.js';
+import { LEARNER_STATUS_LABELS, showsTax, STATUS_LABELS, type Invoice, type InvoiceStatus } from './domain/invoice.js';
 import { formatIban } from './domain/iban.js';
 import { formatMoney } from './domain/money.js';
 import { formatCreditorReference, formatPaymentReference, toCreditorReference } from './domain/payment-reference.js';
@@ -66,6 +66,7 @@ export function createViews(options: ViewOptions): Views {
     env.addFilter('date', (value: string) => formatDate(value, options.timeZone));
     env.addFilter('datetime', (value: string) => formatDateTime(value, options.timeZone));
     env.addFilter('status', (status: InvoiceStatus) => STATUS_LABELS[status] ?? status);
+    env.addFilter('learnerStatus', (status: InvoiceStatus) => LEARNER_STATUS_LABELS[status] ?? status);
     env.addFilter('iban', (iban: string) => (iban ? formatIban(iban) : ''));
     env.addFilter('reference', (reference: string) => formatPaymentReference(reference));
     env.addFilter('rf', (reference: string) => formatCreditorReference(toCreditorReference(reference)));

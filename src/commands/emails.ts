@@ -12,7 +12,7 @@ import type { Deps } from '../deps.js';
 import { invoiceLinks } from './links.js';
 
 /** Each kind has views/email/<kind>.subject.njk, <kind>.html.njk and <kind>.txt.njk. */
-export type LearnerEmailKind = 'invoice' | 'reminder' | 'enrolled' | 'expired' | 'cancelled' | 'payment-received';
+export type LearnerEmailKind = 'invoice' | 'reminder' | 'enrolled' | 'expired' | 'cancelled' | 'payment-received' | 'enrolment-delayed';
 export type StaffEmailKind = 'staff-enrolment-failed';
 export type EmailKind = LearnerEmailKind | StaffEmailKind;
 
@@ -24,6 +24,7 @@ const ATTACHMENT: Record<EmailKind, 'invoice' | 'credit-note' | null> = {
   expired: null,
   cancelled: 'credit-note',
   'payment-received': null,
+  'enrolment-delayed': null,
   'staff-enrolment-failed': null,
 };
 

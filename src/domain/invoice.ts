@@ -16,6 +16,12 @@ export const STATUS_LABELS: Record<InvoiceStatus, string> = {
   cancelled: 'Cancelled',
 };
 
+/**
+ * What learners read: an enrolment that OpenLearning refused is staff's to finish, and the learner
+ * has paid, so for them it is still "paid, enrolling".
+ */
+export const LEARNER_STATUS_LABELS: Record<InvoiceStatus, string> = { ...STATUS_LABELS, enrolment_failed: 'Paid, enrolling' };
+
 /** Seller and bank account as they were at issue (snapshots written before migration 013 lack the optional fields). */
 export interface Issuer {
   sandbox: boolean;

@@ -133,4 +133,7 @@ function failEnrolment(deps: Deps, change: InvoiceChange, httpStatus: number | n
   change.audit({ action: 'enrolment.failed', summary: `Enrolment failed: ${why}`, after: { status: 'enrolment_failed' }, data: { httpStatus } });
   const financeEmail = deps.config.mail.financeEmail;
   if (financeEmail) change.email('staff-enrolment-failed', { to: financeEmail, extra: { why } });
+  // The learner paid: they hear that the money arrived and that staff are finishing the enrolment
+  // (once per invoice, however often the enrolment fails and is retried).
+  change.email('enrolment-delayed', { dedupeKey: `enrolment-delayed:${change.invoice.id}` });
 }

@@ -250,6 +250,13 @@ describe('when OpenLearning does not enrol', () => {
     expect(page).toContain('Mark as enrolled');
     const alert = await smtp.waitFor((m) => addressesOf(m).includes('finance-team@example.edu') && (m.subject ?? '').includes(invoice.number));
     expect(alert.subject).toBe(`Enrolment failed for invoice ${invoice.number} (${invoice.name})`);
+    // The learner paid: they hear that the money arrived and staff are finishing, never "failed".
+    const learnerMail = await smtp.waitFor((m) => addressesOf(m).includes(invoice.email) && (m.subject ?? '').startsWith('Payment received: we are finishing'));
+    expect(learnerMail.text).toMatch(/staff are finishing it by hand\. You do not need to do anything/);
+    const learnerPage = pageText(await (await t.get(invoice.statusPath)).text());
+    expect(learnerPage).toMatch(/Status: Paid, enrolling/);
+    expect(learnerPage).toMatch(/Our staff are finishing your enrolment/);
+    expect(learnerPage).not.toMatch(/Enrolment failed/);
     expect(alert.text).toContain(`${t.url}/admin/invoices/${invoice.id}`);
     // The learner page says the payment arrived and enrolment is under way, not that it failed.
     expect(pageText(await (await t.get(invoice.statusPath)).text())).toMatch(/your payment has arrived/);
