@@ -3,7 +3,7 @@
  * GET /healthz (one SQLite read, the same middleware stack) measured alongside.
  */
 import { randomUUID } from 'node:crypto';
-import { stats, type BenchContext, type BenchResult, type BenchRow } from './harness.js';
+import { row, type BenchContext, type BenchResult, type BenchRow } from './harness.js';
 import { compareAsync, startPortalFixture } from './portal-fixture.js';
 
 export const name = 'http';
@@ -42,18 +42,7 @@ export async function run(ctx: BenchContext): Promise<BenchResult> {
   const baseline = () => get('/healthz');
   const rows: BenchRow[] = [];
   const measure = async (caseName: string, subject: () => Promise<unknown>, note?: string) => {
-    const timed = await compareAsync(baseline, subject, runs);
-    const s = stats(timed.subject);
-    const b = stats(timed.baseline);
-    rows.push({
-      case: caseName,
-      medianMs: s.medianMs,
-      p95Ms: s.p95Ms,
-      baselineMs: b.medianMs,
-      ratio: s.medianMs / b.medianMs,
-      runs: s.runs,
-      ...(note ? { note } : {}),
-    });
+    rows.push(row(caseName, await compareAsync(baseline, subject, runs), note));
   };
   try {
     await measure('POST /enrol (verify RS256 token, spend jti, store request)', enrol);

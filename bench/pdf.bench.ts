@@ -8,7 +8,7 @@ import PDFDocument from 'pdfkit';
 import { documentFont } from '../src/clients/pdf/fonts.js';
 import { renderInvoicePdf, type InvoicePdfModel } from '../src/clients/pdf/invoice-pdf.js';
 import { latinModel, multiScriptModel } from '../test/fixtures/invoice-pdf-models.js';
-import { goal, stats, type BenchContext, type BenchGoal, type BenchResult, type BenchRow } from './harness.js';
+import { goal, row, type BenchContext, type BenchGoal, type BenchResult, type BenchRow } from './harness.js';
 import { compareAsync } from './portal-fixture.js';
 
 export const name = 'pdf';
@@ -58,25 +58,15 @@ export async function run(ctx: BenchContext): Promise<BenchResult> {
     const bytes = await renderInvoicePdf(m);
     const firstMs = performance.now() - first;
     const timed = await compareAsync(minimalPdf, () => renderInvoicePdf(m), runs);
-    const s = stats(timed.subject);
-    const b = stats(timed.baseline);
-    rows.push({
-      case: caseName,
-      medianMs: s.medianMs,
-      p95Ms: s.p95Ms,
-      baselineMs: b.medianMs,
-      ratio: s.medianMs / b.medianMs,
-      runs: s.runs,
-      note: `${Math.round(bytes.length / 1024)} kB; first render in the process ${Math.round(firstMs)} ms (font loading)`,
-    });
+    rows.push(row(caseName, timed, `${Math.round(bytes.length / 1024)} kB; first render in the process ${Math.round(firstMs)} ms (font loading)`));
     ctx.log(`pdf: ${caseName} done`);
   }
   // The goal's own baseline: the Latin invoice against a page with the same embedded fonts.
   await sameFontsPdf();
   const latin = cases[0]![1];
   const sameFonts = await compareAsync(sameFontsPdf, () => renderInvoicePdf(latin), runs);
-  const invoiceMs = stats(sameFonts.subject).medianMs;
-  const fontsMs = stats(sameFonts.baseline).medianMs;
+  const invoiceMs = sameFonts.subject.medianMs;
+  const fontsMs = sameFonts.baseline.medianMs;
   const goals: BenchGoal[] = [
     goal(
       'Latin invoice PDF / one page with the same embedded fonts',

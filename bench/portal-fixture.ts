@@ -2,6 +2,7 @@
  * A real portal (production mode, real migrations, real HTTP server on loopback) for the bench
  * modules that measure the app itself. Mail goes nowhere; logs are silent; the clock is settable.
  */
+import { stats, type Comparison } from './harness.js';
 import { BENCH_PORTAL_ENV } from './portal-env.js';
 import { requestHandler } from '../src/app.js';
 import { generateKeyPairSync } from 'node:crypto';
@@ -82,12 +83,8 @@ export async function startPortalFixture(
   };
 }
 
-/** Times an async case and an async baseline interleaved, n times each. */
-export async function compareAsync(
-  baseline: () => Promise<unknown>,
-  subject: () => Promise<unknown>,
-  runs: number,
-): Promise<{ subject: number[]; baseline: number[] }> {
+/** Times an async case and an async baseline interleaved, n times each (the async twin of harness.compare). */
+export async function compareAsync(baseline: () => Promise<unknown>, subject: () => Promise<unknown>, runs: number): Promise<Comparison> {
   const result = { subject: [] as number[], baseline: [] as number[] };
   for (let i = 0; i < 2; i++) {
     await baseline();
@@ -101,5 +98,7 @@ export async function compareAsync(
     await subject();
     result.subject.push(performance.now() - start);
   }
-  return result;
+  const s = stats(result.subject);
+  const b = stats(result.baseline);
+  return { subject: s, baseline: b, ratio: s.medianMs / b.medianMs };
 }

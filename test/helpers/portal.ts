@@ -133,7 +133,6 @@ export async function startTestPortal(options: StartOptions = {}): Promise<TestP
   server.on('request', requestHandler(portal.app));
   const url = `http://127.0.0.1:${port}`;
   return {
-    url,
     port,
     portal,
     config,
@@ -147,6 +146,15 @@ export async function startTestPortal(options: StartOptions = {}): Promise<TestP
       await new Promise<void>((resolve) => server.close(() => resolve()));
       await portal.close();
     },
+    ...httpClient(url),
+    count: (table) => (portal.deps.db.prepare(`SELECT COUNT(*) AS n FROM ${table}`).get() as { n: number }).n,
+  };
+}
+
+/** The HTTP part of a TestPortal: requests to the server at `url`, redirects not followed (also for a server in another process). */
+export function httpClient(url: string): Pick<TestPortal, 'url' | 'get' | 'post'> {
+  return {
+    url,
     get: (pathname, init) => fetch(new URL(pathname, url), { redirect: 'manual', ...init }),
     post: (pathname, form, init) =>
       fetch(new URL(pathname, url), {
@@ -156,7 +164,6 @@ export async function startTestPortal(options: StartOptions = {}): Promise<TestP
         ...init,
         headers: { 'content-type': 'application/x-www-form-urlencoded', ...(init?.headers as Record<string, string>) },
       }),
-    count: (table) => (portal.deps.db.prepare(`SELECT COUNT(*) AS n FROM ${table}`).get() as { n: number }).n,
   };
 }
 

@@ -2,7 +2,7 @@ import type { ChildProcess } from 'node:child_process';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { startCli, waitFor } from './cli.js';
-import type { TestPortal } from './portal.js';
+export { httpClient } from './portal.js';
 
 export async function freePort(): Promise<number> {
   const server = http.createServer();
@@ -57,21 +57,5 @@ export async function startServer(env: Record<string, string | undefined>, port:
         .split('\n')
         .filter((l) => l.startsWith('{'))
         .map((l) => JSON.parse(l) as Record<string, unknown>),
-  };
-}
-
-/** The HTTP part of TestPortal for a server in another process (so the staff helpers work with it). */
-export function httpClient(url: string): Pick<TestPortal, 'url' | 'get' | 'post'> {
-  return {
-    url,
-    get: (pathname, init) => fetch(new URL(pathname, url), { redirect: 'manual', ...init }),
-    post: (pathname, form, init) =>
-      fetch(new URL(pathname, url), {
-        method: 'POST',
-        redirect: 'manual',
-        body: new URLSearchParams(form).toString(),
-        ...init,
-        headers: { 'content-type': 'application/x-www-form-urlencoded', ...(init?.headers as Record<string, string>) },
-      }),
   };
 }
