@@ -42,6 +42,7 @@ COPY --from=build /app/package.json ./
 COPY --from=build /app/node_modules ./node_modules
 COPY --from=build /app/dist ./dist
 COPY views ./views
+COPY locales ./locales
 COPY public ./public
 # Migrations are read at start-up from src/db/migrations relative to the package root (src/paths.ts).
 COPY src/db/migrations ./src/db/migrations

@@ -31,7 +31,7 @@ function findRoot(start: string): string {
 }
 
 /**
- * src/paths.ts finds views/, public/ and the migrations relative to its own compiled location,
+ * src/paths.ts finds views/, locales/, public/ and the migrations relative to its own compiled location,
  * which is dist-bench/src/ here. Links in dist-bench make those lookups land on the real
  * directories, so modules can use code that reads them (templates, fonts, migrations).
  */
@@ -39,6 +39,7 @@ function linkAssets(root: string, outDir: string): void {
   if (path.resolve(outDir) === path.resolve(root)) return;
   const links: [string, string][] = [
     ['views', 'views'],
+    ['locales', 'locales'],
     ['public', 'public'],
     [path.join('src', 'db', 'migrations'), path.join('src', 'db', 'migrations')],
   ];

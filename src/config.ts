@@ -16,6 +16,7 @@ import { isCurrencyCode } from './domain/currencies.js';
 import { isValidBic, isValidIban, normalizeBic, normalizeIban } from './domain/iban.js';
 import { validateTaxId, type TaxIdResult } from './domain/tax-ids.js';
 import { parseTaxRate, type TaxRate } from './domain/tax.js';
+import { isLanguage, LANGUAGES, type Language } from './i18n.js';
 
 export const JOB_NAMES = ['expire-invoices', 'send-reminders', 'deliver-mail', 'retry-enrolments', 'purge', 'backup'] as const;
 export type JobName = (typeof JOB_NAMES)[number];
@@ -102,7 +103,17 @@ export interface Config {
    */
   bank: { accountName: string | undefined; iban: string | undefined; bic: string | undefined; details: string | undefined; accounts: BankAccount[] };
   tax: { rate: TaxRate; label: string; inclusive: boolean; reverseCharge: boolean; exemptionReason: string | undefined };
-  invoice: { prefix: string; dueDays: number; expiryDays: number; notes: string | undefined; supplyDate: SupplyDateSource };
+  invoice: {
+    prefix: string;
+    dueDays: number;
+    expiryDays: number;
+    notes: string | undefined;
+    supplyDate: SupplyDateSource;
+    /** INVOICE_LANGUAGES: what learners may choose, the first being the default. */
+    languages: Language[];
+    /** INVOICE_SECOND_LANGUAGE: printed under the learner's language on the PDF where law asks for it. */
+    secondLanguage: Language | undefined;
+  };
   ledger: {
     /** What any finance user may write off, and what statement matching accepts as "exact" (PAYMENT_TOLERANCE). */
     paymentTolerance: PaymentTolerance;
@@ -180,6 +191,8 @@ const HINTS: Record<string, string> = {
   INVOICE_NOTES: 'free legal text printed at the foot of every invoice and credit note; use \\n for new lines; at most 2000 characters',
   SUPPLY_DATE: 'issue (the date of supply is the issue date) or class_start (the class start date when OpenLearning sends one)',
   INVOICE_PREFIX: 'letters, digits, "-", "/" or "_", at most 12 characters, e.g. INV-',
+  INVOICE_LANGUAGES: `the languages learners may choose, comma-separated, the default first, from ${LANGUAGES.join(', ')}, e.g. INVOICE_LANGUAGES=ms,en`,
+  INVOICE_SECOND_LANGUAGE: `a language printed under the learner's own on every invoice PDF, one of ${LANGUAGES.join(', ')}, e.g. INVOICE_SECOND_LANGUAGE=en`,
   CREDIT_NOTE_PREFIX: 'letters, digits, "-", "/" or "_", at most 12 characters, different from INVOICE_PREFIX, e.g. CN-',
   PAYMENT_TOLERANCE:
     'the difference finance staff may write off and statement matching treats as exact: an amount in the invoice currency (1.00) or a percentage of its total (0.5%); 0 for none',
@@ -274,6 +287,8 @@ const envSchema = z.object({
   INVOICE_NOTES: optionalText,
   SUPPLY_DATE: z.preprocess(emptyToUndefined, z.enum(SUPPLY_DATE_SOURCES, { error: 'must be issue or class_start' }).default('issue')),
   INVOICE_PREFIX: text('INV-'),
+  INVOICE_LANGUAGES: text(LANGUAGES.join(',')),
+  INVOICE_SECOND_LANGUAGE: optionalText,
   CREDIT_NOTE_PREFIX: text('CN-'),
   PAYMENT_TOLERANCE: text('0'),
   SEPA_PAIN_VERSION: z.preprocess(emptyToUndefined, z.enum(['09', '03'], { error: 'must be 09 or 03' }).default('09')),
@@ -465,6 +480,15 @@ export function loadConfig(processEnv: Env, options: LoadConfigOptions = {}): Co
   }
 
   const invoiceNotes = unescapeNewlines(e.INVOICE_NOTES);
+  const languageList = e.INVOICE_LANGUAGES.split(',')
+    .map((l) => l.trim())
+    .filter(Boolean);
+  const invoiceLanguages = [...new Set(languageList.filter(isLanguage))];
+  const unknownLanguages = languageList.filter((l) => !isLanguage(l));
+  if (unknownLanguages.length > 0) problem('INVOICE_LANGUAGES', `has ${unknownLanguages.map((l) => `"${l}"`).join(', ')}, which the portal is not written in`);
+  else if (invoiceLanguages.length === 0) problem('INVOICE_LANGUAGES', 'is empty');
+  if (e.INVOICE_SECOND_LANGUAGE !== undefined && !isLanguage(e.INVOICE_SECOND_LANGUAGE.trim()))
+    problem('INVOICE_SECOND_LANGUAGE', `"${e.INVOICE_SECOND_LANGUAGE}" is not a language the portal is written in`);
   if (invoiceNotes !== undefined && [...invoiceNotes].length > 2000)
     problem('INVOICE_NOTES', `is ${[...invoiceNotes].length} characters long; at most 2000 fit at the foot of an invoice`);
 
@@ -577,6 +601,8 @@ export function loadConfig(processEnv: Env, options: LoadConfigOptions = {}): Co
       expiryDays: e.INVOICE_EXPIRY_DAYS,
       notes: invoiceNotes,
       supplyDate: e.SUPPLY_DATE,
+      languages: invoiceLanguages,
+      secondLanguage: isLanguage(e.INVOICE_SECOND_LANGUAGE?.trim()) ? (e.INVOICE_SECOND_LANGUAGE.trim() as Language) : undefined,
     },
     ledger: {
       paymentTolerance: tolerance.ok ? tolerance.tolerance : NO_TOLERANCE,

@@ -7,3 +7,4 @@ export const PROJECT_ROOT = path.dirname(path.dirname(fileURLToPath(import.meta.
 export const VIEWS_DIR = path.join(PROJECT_ROOT, 'views');
 export const PUBLIC_DIR = path.join(PROJECT_ROOT, 'public');
 export const MIGRATIONS_DIR = path.join(PROJECT_ROOT, 'src', 'db', 'migrations');
+export const LOCALES_DIR = path.join(PROJECT_ROOT, 'locales');

@@ -1,9 +1,10 @@
 import nunjucks from 'nunjucks';
 import { countryName } from './domain/countries.js';
-import { LEARNER_STATUS_LABELS, showsTax, STATUS_LABELS, type Invoice, type InvoiceStatus } from './domain/invoice.js';
+import { showsTax, STATUS_LABELS, type Invoice, type InvoiceStatus } from './domain/invoice.js';
 import { formatIban } from './domain/iban.js';
 import { formatMoney } from './domain/money.js';
 import { formatCreditorReference, formatPaymentReference, toCreditorReference } from './domain/payment-reference.js';
+import { translator, type MessageValues, type Translator } from './i18n.js';
 import { VIEWS_DIR } from './paths.js';
 
 export interface Views {
@@ -25,14 +26,14 @@ export interface ViewOptions {
   watch?: boolean;
 }
 
-// Intl formatters are costly to build and cheap to use: one per kind and time zone.
+// Intl formatters are costly to build and cheap to use: one per kind, time zone and locale.
 const dateFormats = new Map<string, Intl.DateTimeFormat>();
-function dateFormat(kind: 'date' | 'datetime', timeZone: string): Intl.DateTimeFormat {
-  const key = `${kind}|${timeZone}`;
+function dateFormat(kind: 'date' | 'datetime', timeZone: string, locale: string): Intl.DateTimeFormat {
+  const key = `${kind}|${timeZone}|${locale}`;
   let format = dateFormats.get(key);
   if (!format) {
     format = new Intl.DateTimeFormat(
-      'en-GB',
+      locale,
       kind === 'date'
         ? { day: 'numeric', month: 'short', year: 'numeric', timeZone }
         : { day: 'numeric', month: 'short', year: 'numeric', hour: '2-digit', minute: '2-digit', timeZone, timeZoneName: 'short' },
@@ -42,17 +43,28 @@ function dateFormat(kind: 'date' | 'datetime', timeZone: string): Intl.DateTimeF
   return format;
 }
 
-/** Shared by pages, emails and the PDF so a date reads the same everywhere. */
-export function formatDate(value: string | Date | null | undefined, timeZone: string): string {
+/** Shared by pages, emails and the PDF so a date reads the same everywhere ('1 Dec 2026' in English). */
+export function formatDate(value: string | Date | null | undefined, timeZone: string, locale = 'en-GB'): string {
   if (!value) return '';
   // Calendar dates (YYYY-MM-DD) have no time zone: format them as they are.
-  if (typeof value === 'string' && /^\d{4}-\d{2}-\d{2}$/.test(value)) return dateFormat('date', 'UTC').format(new Date(`${value}T12:00:00Z`));
-  return dateFormat('date', timeZone).format(new Date(value));
+  if (typeof value === 'string' && /^\d{4}-\d{2}-\d{2}$/.test(value)) return dateFormat('date', 'UTC', locale).format(new Date(`${value}T12:00:00Z`));
+  return dateFormat('date', timeZone, locale).format(new Date(value));
 }
 
-export function formatDateTime(value: string | Date | null | undefined, timeZone: string): string {
+export function formatDateTime(value: string | Date | null | undefined, timeZone: string, locale = 'en-GB'): string {
   if (!value) return '';
-  return dateFormat('datetime', timeZone).format(new Date(value));
+  return dateFormat('datetime', timeZone, locale).format(new Date(value));
+}
+
+/** Staff pages and staff emails: English today; a staff catalogue in another language is all a second one needs. */
+const STAFF_ENGLISH = translator('staff', 'en');
+
+/**
+ * Templates reach the page's translator as `this.ctx.i18n` (nunjucks calls filters and global
+ * functions with the render context as `this`); pages without one are staff pages.
+ */
+function i18nOf(self: unknown): Translator {
+  return (self as { ctx?: { i18n?: Translator } } | undefined)?.ctx?.i18n ?? STAFF_ENGLISH;
 }
 
 export function createViews(options: ViewOptions): Views {
@@ -62,16 +74,31 @@ export function createViews(options: ViewOptions): Views {
       trimBlocks: true,
       lstripBlocks: true,
     });
-    env.addFilter('money', (minor: number, currency: string) => formatMoney(minor, currency));
-    env.addFilter('date', (value: string) => formatDate(value, options.timeZone));
-    env.addFilter('datetime', (value: string) => formatDateTime(value, options.timeZone));
+    env.addFilter('money', function money(this: unknown, minor: number, currency: string) {
+      return formatMoney(minor, currency, i18nOf(this).locale);
+    });
+    env.addFilter('date', function date(this: unknown, value: string) {
+      return formatDate(value, options.timeZone, i18nOf(this).locale);
+    });
+    env.addFilter('datetime', function datetime(this: unknown, value: string) {
+      return formatDateTime(value, options.timeZone, i18nOf(this).locale);
+    });
     env.addFilter('status', (status: InvoiceStatus) => STATUS_LABELS[status] ?? status);
-    env.addFilter('learnerStatus', (status: InvoiceStatus) => LEARNER_STATUS_LABELS[status] ?? status);
+    env.addFilter('learnerStatus', function learnerStatus(this: unknown, status: InvoiceStatus) {
+      return i18nOf(this).text(`status.${status}`);
+    });
     env.addFilter('iban', (iban: string) => (iban ? formatIban(iban) : ''));
     env.addFilter('reference', (reference: string) => formatPaymentReference(reference));
     env.addFilter('rf', (reference: string) => formatCreditorReference(toCreditorReference(reference)));
     env.addFilter('showsTax', (invoice: Invoice) => showsTax(invoice));
-    env.addFilter('country', (code: string) => (code ? countryName(code) : ''));
+    env.addFilter('country', function country(this: unknown, code: string) {
+      return code ? countryName(code, i18nOf(this).locale) : '';
+    });
+    // t('key', { name: value }): the message in the page's language; HTML pages keep its markup and escape the values.
+    env.addGlobal('t', function t(this: unknown, key: string, values?: MessageValues) {
+      const i18n = i18nOf(this);
+      return autoescape ? new nunjucks.runtime.SafeString(i18n.html(key, values)) : i18n.text(key, values);
+    });
     env.addGlobal('publicUrl', options.publicUrl);
     env.addGlobal('sandbox', options.sandbox);
     env.addGlobal('mailCaptured', options.mailCaptured ?? false);

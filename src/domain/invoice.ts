@@ -5,7 +5,11 @@ import type { VatCategory } from './tax-treatment.js';
 export const INVOICE_STATUSES = ['awaiting_payment', 'partially_paid', 'paid', 'enrolment_failed', 'enrolled', 'expired', 'cancelled'] as const;
 export type InvoiceStatus = (typeof INVOICE_STATUSES)[number];
 
-/** Words for learners and staff. 'paid' means the money arrived and enrolment is under way. */
+/**
+ * Words for staff. 'paid' means the money arrived and enrolment is under way. Learners read theirs
+ * from the learner catalogue (status.*), where an enrolment OpenLearning refused is still
+ * "paid, enrolling": it is staff's to finish.
+ */
 export const STATUS_LABELS: Record<InvoiceStatus, string> = {
   awaiting_payment: 'Awaiting payment',
   partially_paid: 'Partially paid',
@@ -15,12 +19,6 @@ export const STATUS_LABELS: Record<InvoiceStatus, string> = {
   expired: 'Expired',
   cancelled: 'Cancelled',
 };
-
-/**
- * What learners read: an enrolment that OpenLearning refused is staff's to finish, and the learner
- * has paid, so for them it is still "paid, enrolling".
- */
-export const LEARNER_STATUS_LABELS: Record<InvoiceStatus, string> = { ...STATUS_LABELS, enrolment_failed: 'Paid, enrolling' };
 
 /** Seller and bank account as they were at issue (snapshots written before migration 013 lack the optional fields). */
 export interface Issuer {
@@ -142,7 +140,12 @@ export function refundableMinor(invoice: InvoiceMoney): number {
  * and the invoice is subject to tax (not category O).
  */
 export function invoiceTitle(issuer: Issuer, category: VatCategory = 'S'): string {
-  return issuer.seller.taxId && issuer.seller.registered !== false && category !== 'O' ? 'Tax Invoice' : 'Invoice';
+  return isTaxInvoice(issuer, category) ? 'Tax Invoice' : 'Invoice';
+}
+
+/** A registered seller's invoice is a tax invoice (titled so in Australia, Malaysia and elsewhere). */
+export function isTaxInvoice(issuer: Issuer, category: VatCategory = 'S'): boolean {
+  return Boolean(issuer.seller.taxId) && issuer.seller.registered !== false && category !== 'O';
 }
 
 /**
