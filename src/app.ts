@@ -34,7 +34,7 @@ export function buildApp(deps: Deps, options: { sandbox?: Sandbox | undefined } 
   app.context.views = deps.views;
   app.silent = true; // errors are logged by the error handler, once, with the request id
   app.use(requestLog(deps.logger));
-  app.use(errorPages(deps.views, deps.logger));
+  app.use(errorPages(deps.views, deps.logger, deps.config.invoice.languages));
   app.use(securityHeaders({ https: deps.config.secureCookies }));
   if (deps.config.mode === 'sandbox') app.use(sandboxCanonicalOrigin(deps.config.publicUrl));
   app.use(staticFiles(PUBLIC_DIR));

@@ -286,6 +286,40 @@ export const ERROR_CATALOGUE = {
 
 export type ErrorId = keyof typeof ERROR_CATALOGUE;
 
+/**
+ * The errors a learner can meet. Their words are translated in the learner catalogues
+ * (error.<id>.title, .message and .action); this catalogue is the English. Staff errors stay English.
+ */
+export const LEARNER_ERROR_IDS = [
+  'token.missing',
+  'token.malformed',
+  'token.algorithm',
+  'token.bad_signature',
+  'token.unknown_key',
+  'token.keys_unavailable',
+  'token.expired',
+  'token.not_yet_valid',
+  'token.wrong_audience',
+  'token.unsigned',
+  'token.lifetime',
+  'token.claims',
+  'token.currency',
+  'token.price',
+  'token.zero_price',
+  'token.redirect_url',
+  'token.replayed',
+  'request.too_large',
+  'request.bad_form',
+  'billing.not_found',
+  'billing.link_expired',
+  'invoice.not_found',
+  'invoice.resend_too_soon',
+  'not_found',
+  'method_not_allowed',
+  'storage.full',
+  'internal',
+] as const satisfies readonly ErrorId[];
+
 export class AppError extends Error {
   readonly status: number;
   constructor(

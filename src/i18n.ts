@@ -115,16 +115,17 @@ export function translator(audience: Audience, language: Language): Translator {
 
 function createTranslator(audience: Audience, language: Language): Translator {
   const locale = INTL_LOCALES[language];
-  const own = loadCatalogue(audience, language);
-  const english = language === 'en' ? own : loadCatalogue(audience, 'en');
+  // A key missing from a translation shows the English message rather than failing the page (the
+  // catalogue test makes sure none is missing). Staff pages also include a few partials written
+  // for learners (an invoice's tax lines), so they fall back to the learner catalogue.
+  const lookup = [loadCatalogue(audience, language), loadCatalogue(audience, 'en')];
+  if (audience === 'staff') lookup.push(loadCatalogue('learner', language), loadCatalogue('learner', 'en'));
   const compiled = new Map<string, { text: IntlMessageFormat; html: IntlMessageFormat }>();
 
   function compile(key: string) {
     let entry = compiled.get(key);
     if (!entry) {
-      // A key missing from a translation shows the English message rather than failing the page;
-      // the catalogue test makes sure none is missing.
-      const source = own[key] ?? english[key];
+      const source = lookup.find((catalogue) => key in catalogue)?.[key];
       if (source === undefined) throw new Error(`No message "${key}" in the ${audience} catalogue`);
       entry = {
         text: new IntlMessageFormat(stripTags(source), locale, undefined, { ignoreTag: true }),
@@ -140,7 +141,7 @@ function createTranslator(audience: Audience, language: Language): Translator {
     locale,
     text: (key, values) => String(compile(key).text.format(values as Record<string, string>)),
     html: (key, values) => String(compile(key).html.format(escapeValues(values) as Record<string, string>)),
-    has: (key) => key in own || key in english,
+    has: (key) => lookup.some((catalogue) => key in catalogue),
   };
 }
 
@@ -160,4 +161,19 @@ function escapeValues(values: MessageValues | undefined): MessageValues | undefi
 
 function escapeHtml(text: string): string {
   return text.replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]!);
+}
+
+/**
+ * The language of a learner page: the one the learner picked (`?lang=` or the switcher), else the
+ * one remembered with their request or invoice, else the browser's preference.
+ */
+export function chooseLanguage(offered: readonly Language[], choice: { asked?: unknown; remembered?: string | null; accepted: readonly string[] }): Language {
+  if (isLanguage(choice.asked) && offered.includes(choice.asked)) return choice.asked;
+  if (isLanguage(choice.remembered) && offered.includes(choice.remembered)) return choice.remembered;
+  return negotiateLanguage(choice.accepted, offered);
+}
+
+/** The switcher's entries: each offered language named in itself. */
+export function languageOptions(offered: readonly Language[]): { code: Language; name: string }[] {
+  return offered.map((code) => ({ code, name: LANGUAGE_NAMES[code] }));
 }

@@ -9,6 +9,7 @@ import { ensureCreditNotePdf, ensureInvoicePdf } from './invoice-pdf.js';
 import { enqueueEmail, type OutboxMessage } from '../db/outbox.js';
 import { amountDueMinor, type Invoice } from '../domain/invoice.js';
 import type { Deps } from '../deps.js';
+import { isLanguage, translator } from '../i18n.js';
 import { invoiceLinks } from './links.js';
 
 /** Each kind has views/email/<kind>.subject.njk, <kind>.html.njk and <kind>.txt.njk. */
@@ -54,6 +55,8 @@ export interface RenderedEmail {
 /** What every template about an invoice can use, plus the email's own `extra` values. */
 function templateContext(config: Deps['config'], kind: EmailKind, invoice: Invoice, extra: Record<string, unknown>): Record<string, unknown> {
   return {
+    // Learner emails are written in the language the learner chose on the billing form; staff alerts in the staff's.
+    ...(kind.startsWith('staff-') ? {} : { i18n: translator('learner', isLanguage(invoice.language) ? invoice.language : 'en') }),
     invoice,
     links: invoiceLinks(config.publicUrl, invoice),
     amountDueMinor: amountDueMinor(invoice),

@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
-import type { InvoicePdfModel } from '../clients/pdf/invoice-pdf.js';
+import type { InvoicePdfModel, PdfLabels } from '../clients/pdf/invoice-pdf.js';
 import type { Config } from '../config.js';
 import { dataPaths } from '../data-paths.js';
 import { recordCreditNotePdfChecksum, type CreditNote } from '../db/credit-notes.js';
@@ -9,19 +9,65 @@ import { recordPdfChecksum } from '../db/invoices.js';
 import { epcQrAllowed } from '../domain/bank-accounts.js';
 import { buildEpcPayload } from '../domain/epc-qr.js';
 import { formatIban } from '../domain/iban.js';
-import { invoiceTitle, showsTax, type Invoice } from '../domain/invoice.js';
+import { isTaxInvoice, showsTax, type Invoice } from '../domain/invoice.js';
 import { formatAmount, formatMoney } from '../domain/money.js';
 import { formatCreditorReference, formatPaymentReference, toCreditorReference } from '../domain/payment-reference.js';
 import { formatTaxRate, parseTaxRate } from '../domain/tax.js';
 import { countryName } from '../domain/countries.js';
 import type { Deps } from '../deps.js';
+import { isLanguage, translator, type MessageValues } from '../i18n.js';
 import { formatDate } from '../views.js';
 import { invoiceLinks } from './links.js';
+
+/**
+ * The PDF's words: the learner's language, with the second language (INVOICE_SECOND_LANGUAGE at
+ * issue) on the line under each where one was set. Dates and amounts follow the learner's language.
+ */
+function pdfWords(invoice: Pick<Invoice, 'language' | 'secondLanguage'>) {
+  const primary = translator('learner', isLanguage(invoice.language) ? invoice.language : 'en');
+  const second = isLanguage(invoice.secondLanguage) && invoice.secondLanguage !== primary.language ? translator('learner', invoice.secondLanguage) : undefined;
+  const word = (key: string, values?: MessageValues): string => {
+    const text = primary.text(key, values);
+    return second ? `${text}\n${second.text(key, values)}` : text;
+  };
+  const labels: PdfLabels = {
+    taxId: word('pdf.tax_id'),
+    billTo: word('pdf.bill_to'),
+    poNumber: word('pdf.po_number'),
+    reference: word('pdf.reference'),
+    invoiceNumber: word('pdf.invoice_number'),
+    issueDate: word('pdf.issue_date'),
+    dueDate: word('pdf.due_date'),
+    currency: word('pdf.currency'),
+    description: word('pdf.col.description'),
+    quantity: word('pdf.col.quantity'),
+    unitPrice: word('pdf.col.unit_price'),
+    taxRate: word('pdf.col.tax_rate'),
+    tax: word('pdf.col.tax'),
+    amount: word('pdf.col.amount'),
+    howToPay: word('pdf.how_to_pay'),
+    payByTransfer: word('pdf.pay_by_transfer'),
+    amountDue: word('pdf.amount_due'),
+    accountName: word('pdf.account_name'),
+    otherDetails: word('pdf.other_details'),
+    bankDetails: word('pdf.bank_details'),
+    useReference: word('pdf.use_reference'),
+    creditorReference: word('pdf.creditor_reference'),
+    creditorReferenceHint: word('pdf.creditor_reference_hint'),
+    qrCaption: word('pdf.qr_caption'),
+    statusLink: word('pdf.status_link'),
+    // One line at the foot of each page: the learner's language only.
+    pageOf: primary.text('pdf.page', { number: '{number}', page: '{page}', pages: '{pages}' }),
+  };
+  return { primary, word, labels, locale: primary.locale };
+}
 
 /** What the PDF shows, from the stored invoice only (never from today's config), so a re-render is identical. */
 export function buildInvoicePdfModel(config: Pick<Config, 'publicUrl' | 'timeZone'>, invoice: Invoice): InvoicePdfModel {
   const { seller, bank } = invoice.issuer;
-  const money = (minor: number) => formatMoney(minor, invoice.currency);
+  const { primary, word, labels, locale } = pdfWords(invoice);
+  const money = (minor: number) => formatMoney(minor, invoice.currency, locale);
+  const date = (value: string) => formatDate(value, config.timeZone, locale);
   const rate = parseTaxRate(invoice.taxRate);
   const rateText = rate.ok ? formatTaxRate(rate.rate) : `${invoice.taxRate}%`;
   const hasTax = showsTax(invoice);
@@ -41,16 +87,24 @@ export function buildInvoicePdfModel(config: Pick<Config, 'publicUrl' | 'timeZon
       : undefined;
   const totals: InvoicePdfModel['totals'] = hasTax
     ? [
-        { label: `Subtotal (excluding ${invoice.taxLabel})`, value: money(invoice.netMinor) },
+        { label: word('pdf.subtotal', { tax: invoice.taxLabel }), value: money(invoice.netMinor) },
         { label: `${invoice.taxLabel} ${rateText}`, value: money(invoice.taxMinor) },
-        { label: `Total ${invoice.currency}`, value: money(invoice.totalMinor), strong: true },
+        { label: word('pdf.total', { currency: invoice.currency }), value: money(invoice.totalMinor), strong: true },
       ]
-    : [{ label: `Total ${invoice.currency}`, value: money(invoice.totalMinor), strong: true }];
-  const bankDetails = [bank.bsb && `BSB ${bank.bsb}`, bank.accountNumber && `Account ${bank.accountNumber}`, bank.details].filter(Boolean).join('\n');
-  const issueDate = formatDate(invoice.issueDate, config.timeZone);
-  const supplyDate = invoice.supplyDate && invoice.supplyDate !== invoice.issueDate ? formatDate(invoice.supplyDate, config.timeZone) : undefined;
+    : [{ label: word('pdf.total', { currency: invoice.currency }), value: money(invoice.totalMinor), strong: true }];
+  const bankDetails = [
+    bank.bsb && primary.text('pdf.bsb', { bsb: bank.bsb }),
+    bank.accountNumber && primary.text('pdf.account', { number: bank.accountNumber }),
+    bank.details,
+  ]
+    .filter(Boolean)
+    .join('\n');
+  const issueDate = date(invoice.issueDate);
+  const supplyDate = invoice.supplyDate && invoice.supplyDate !== invoice.issueDate ? date(invoice.supplyDate) : undefined;
   return {
-    title: invoiceTitle(invoice.issuer, invoice.taxCategory),
+    title: word(isTaxInvoice(invoice.issuer, invoice.taxCategory) ? 'pdf.title.tax_invoice' : 'pdf.title.invoice'),
+    labels,
+    language: primary.language,
     sandbox: invoice.issuer.sandbox,
     seller: { name: seller.name, address: seller.address, taxId: seller.taxId ?? undefined, taxIdLabel: seller.taxIdLabel },
     buyer: {
@@ -58,7 +112,7 @@ export function buildInvoicePdfModel(config: Pick<Config, 'publicUrl' | 'timeZon
       email: invoice.buyerEmail,
       organisation: invoice.buyerOrganisation ?? undefined,
       address: invoice.buyerAddress ?? undefined,
-      country: invoice.buyerCountry ? countryName(invoice.buyerCountry) : undefined,
+      country: invoice.buyerCountry ? countryName(invoice.buyerCountry, locale) : undefined,
       taxId: invoice.buyerTaxId ?? undefined,
       taxIdLabel: invoice.buyerTaxIdLabel ?? undefined,
       purchaseOrder: invoice.buyerPoNumber ?? undefined,
@@ -66,33 +120,34 @@ export function buildInvoicePdfModel(config: Pick<Config, 'publicUrl' | 'timeZon
     },
     number: invoice.number,
     issueDate,
-    dueDate: formatDate(invoice.dueDate, config.timeZone),
+    dueDate: date(invoice.dueDate),
     currency: invoice.currency,
     ...(supplyDate
       ? {
           meta: [
-            ['Invoice number', invoice.number, 'strong'],
-            ['Issue date', issueDate],
-            ['Date of supply', supplyDate],
-            ['Due date', formatDate(invoice.dueDate, config.timeZone), 'strong'],
-            ['Currency', invoice.currency],
+            [labels.invoiceNumber, invoice.number, 'strong'],
+            [labels.issueDate, issueDate],
+            [word('pdf.supply_date'), supplyDate],
+            [labels.dueDate, date(invoice.dueDate), 'strong'],
+            [labels.currency, invoice.currency],
           ],
         }
       : {}),
     line: {
       description: invoice.courseTitle,
-      detail: invoice.programId !== null ? `OpenLearning program ${invoice.programId}` : `OpenLearning class ${invoice.classId}`,
+      // What was bought, in the learner's words; the class or program id is for staff and is in the e-invoice.
+      detail: word(invoice.programId !== null ? 'pdf.line.program' : 'pdf.line.class'),
       quantity: '1',
-      unitPrice: formatAmount(invoice.taxInclusive ? invoice.totalMinor : invoice.netMinor, invoice.currency),
+      unitPrice: formatAmount(invoice.taxInclusive ? invoice.totalMinor : invoice.netMinor, invoice.currency, locale),
       // Where tax is added, the unit price is the price before tax (EU VAT Directive, Article 226(8)).
-      ...(hasTax && !invoice.taxInclusive ? { unitPriceLabel: 'NET UNIT PRICE' } : {}),
+      ...(hasTax && !invoice.taxInclusive ? { unitPriceLabel: word('pdf.col.net_unit_price') } : {}),
       taxRate: hasTax ? rateText : '–',
       // A seller not registered for tax charges none: no amount in the tax column either.
-      taxAmount: invoice.taxCategory === 'O' ? '–' : formatAmount(invoice.taxMinor, invoice.currency),
-      amount: formatAmount(invoice.totalMinor, invoice.currency),
+      taxAmount: invoice.taxCategory === 'O' ? '–' : formatAmount(invoice.taxMinor, invoice.currency, locale),
+      amount: formatAmount(invoice.totalMinor, invoice.currency, locale),
     },
     totals,
-    taxNotes: taxNotes(invoice, money(invoice.taxMinor)),
+    taxNotes: taxNotes(invoice, money(invoice.taxMinor), word),
     payment: {
       amountDue: money(invoice.totalMinor),
       accountName: bank.accountName ?? undefined,
@@ -109,15 +164,16 @@ export function buildInvoicePdfModel(config: Pick<Config, 'publicUrl' | 'timeZon
   };
 }
 
-/** What the invoice must say about its tax, under the totals. */
-function taxNotes(invoice: Invoice, taxAmount: string): string[] {
+/** What the invoice must say about its tax, under the totals. The legend is the legal wording stored at issue. */
+function taxNotes(invoice: Invoice, taxAmount: string, word: (key: string, values?: MessageValues) => string): string[] {
   const notes: string[] = [];
   if (invoice.taxLegend) notes.push(invoice.taxLegalReference ? `${invoice.taxLegend} – ${invoice.taxLegalReference}` : invoice.taxLegend);
   if (invoice.taxCategory === 'AE') {
     // Both VAT ids are on the invoice (Article 226(3) and (4)); say who accounts for the VAT.
-    notes.push(`The customer accounts for the ${invoice.taxLabel}.`);
+    notes.push(word('pdf.customer_accounts_for_tax', { tax: invoice.taxLabel }));
   }
-  if (invoice.taxCategory === 'S' && invoice.taxInclusive && invoice.taxMinor > 0) notes.push(`Total includes ${invoice.taxLabel} of ${taxAmount}`);
+  if (invoice.taxCategory === 'S' && invoice.taxInclusive && invoice.taxMinor > 0)
+    notes.push(word('pdf.total_includes_tax', { tax: invoice.taxLabel, amount: taxAmount }));
   return notes;
 }
 
@@ -128,27 +184,29 @@ function taxNotes(invoice: Invoice, taxAmount: string): string[] {
  */
 export function buildCreditNotePdfModel(config: Pick<Config, 'publicUrl' | 'timeZone'>, invoice: Invoice, note: CreditNote): InvoicePdfModel {
   const invoiceModel = buildInvoicePdfModel(config, invoice);
-  const money = (minor: number) => formatMoney(minor, note.currency);
-  const amount = (minor: number) => formatAmount(minor, note.currency);
+  const { word, labels, locale } = pdfWords(invoice);
+  const money = (minor: number) => formatMoney(minor, note.currency, locale);
+  const amount = (minor: number) => formatAmount(minor, note.currency, locale);
+  const date = (value: string) => formatDate(value, config.timeZone, locale);
   const totals = invoiceModel.totals.map((row, index, all) => {
     const values = all.length === 1 ? [note.totalMinor] : [note.netMinor, note.taxMinor, note.totalMinor];
     return { ...row, value: money(values[index]!) };
   });
-  const issueDate = formatDate(note.issueDate, config.timeZone);
+  const issueDate = date(note.issueDate);
   return {
     ...invoiceModel,
-    title: 'Credit Note',
+    title: word('pdf.title.credit_note'),
     number: note.number,
     issueDate,
     dueDate: issueDate,
     meta: [
-      ['Credit note number', note.number, 'strong'],
-      ['Issue date', issueDate],
-      ['Credits invoice', invoice.number, 'strong'],
-      ['Invoice date', formatDate(invoice.issueDate, config.timeZone)],
-      ['Currency', note.currency],
+      [word('pdf.credit_note_number'), note.number, 'strong'],
+      [labels.issueDate, issueDate],
+      [word('pdf.credits_invoice'), invoice.number, 'strong'],
+      [word('pdf.invoice_date'), date(invoice.issueDate)],
+      [labels.currency, note.currency],
     ],
-    notice: `This credit note cancels invoice ${invoice.number} of ${formatDate(invoice.issueDate, config.timeZone)} in full. Reason: ${note.reason}`,
+    notice: word('pdf.credit_note_notice', { number: invoice.number, date: date(invoice.issueDate), reason: note.reason }),
     line: {
       ...invoiceModel.line,
       unitPrice: amount(-(invoice.taxInclusive ? invoice.totalMinor : invoice.netMinor)),
@@ -156,7 +214,7 @@ export function buildCreditNotePdfModel(config: Pick<Config, 'publicUrl' | 'time
       amount: amount(note.totalMinor),
     },
     totals,
-    taxNotes: taxNotes(invoice, money(note.taxMinor)),
+    taxNotes: taxNotes(invoice, money(note.taxMinor), word),
     payment: undefined,
     createdAt: new Date(note.issuedAt),
   };

@@ -8,6 +8,7 @@ import type { BillingDetails } from '../domain/billing-details.js';
 import { formatInvoiceNumber, type Invoice, type Issuer } from '../domain/invoice.js';
 import { bankAccountFor } from '../domain/bank-accounts.js';
 import { generatePaymentReference } from '../domain/payment-reference.js';
+import type { Language } from '../i18n.js';
 import type { Deps } from '../deps.js';
 import { AppError } from '../errors.js';
 import { queueInvoiceEmail } from './emails.js';
@@ -49,6 +50,8 @@ export function issueInvoice(
   deps: Pick<Deps, 'db' | 'clock' | 'config' | 'views' | 'randomBytes' | 'background'>,
   requestToken: string,
   details: BillingDetails,
+  /** The language the learner filled the form in: their emails and the PDF use it. */
+  language: Language = 'en',
 ): IssueResult {
   const { db, config } = deps;
   const now = deps.clock.now();
@@ -117,6 +120,8 @@ export function issueInvoice(
       // date (stored as null: the PDF prints a date of supply only when it differs).
       supplyDate: config.invoice.supplyDate === 'class_start' && request.classStartDate && request.classStartDate !== issueDate ? request.classStartDate : null,
       notes: config.invoice.notes ?? null,
+      language,
+      secondLanguage: config.invoice.secondLanguage !== undefined && config.invoice.secondLanguage !== language ? config.invoice.secondLanguage : null,
       dueDate: addCalendarDays(issueDate, config.invoice.dueDays),
       issuedAt: at,
       expiresAt: toDbTime(addDays(now, config.invoice.expiryDays)),

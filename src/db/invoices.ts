@@ -8,7 +8,7 @@ export const INVOICE_COLUMNS = `invoices.id, seq, number, access_token AS access
   buyer_address AS buyerAddress, buyer_country AS buyerCountry, buyer_tax_id AS buyerTaxId, buyer_po_number AS buyerPoNumber, buyer_reference AS buyerReference,
   buyer_tax_id_scheme AS buyerTaxIdScheme, buyer_tax_id_normalized AS buyerTaxIdNormalized, buyer_tax_id_country AS buyerTaxIdCountry,
   buyer_tax_id_label AS buyerTaxIdLabel, tax_category AS taxCategory, tax_legend AS taxLegend, tax_legal_reference AS taxLegalReference,
-  supply_date AS supplyDate, invoice_notes AS notes,
+  supply_date AS supplyDate, invoice_notes AS notes, language, second_language AS secondLanguage,
   currency, net_minor AS netMinor, tax_minor AS taxMinor, total_minor AS totalMinor, paid_minor AS paidMinor, written_off_minor AS writtenOffMinor, refunded_minor AS refundedMinor, credited_minor AS creditedMinor, withdrawn_at AS withdrawnAt,
   tax_rate AS taxRate, tax_label AS taxLabel, tax_inclusive AS taxInclusive, issue_date AS issueDate, due_date AS dueDate,
   issued_at AS issuedAt, expires_at AS expiresAt, paid_at AS paidAt, enrolled_at AS enrolledAt, expired_at AS expiredAt,
@@ -99,13 +99,22 @@ export type NewInvoice = Omit<
   | 'updatedAt'
   | 'programId'
   | 'buyerReference'
-> & { /** Absent or null: a class invoice. */ programId?: string | null; buyerReference?: string | null };
+  | 'language'
+  | 'secondLanguage'
+> & {
+  /** Absent or null: a class invoice. */ programId?: string | null;
+  buyerReference?: string | null;
+  /** Absent: English. */ language?: string;
+  secondLanguage?: string | null;
+};
 
 export function insertInvoice(db: Db, invoice: NewInvoice): number {
   const row = {
     ...invoice,
     programId: invoice.programId ?? null,
     buyerReference: invoice.buyerReference ?? null,
+    language: invoice.language ?? 'en',
+    secondLanguage: invoice.secondLanguage ?? null,
     issuerJson: JSON.stringify(invoice.issuer),
     taxInclusive: invoice.taxInclusive ? 1 : 0,
   };
@@ -116,12 +125,12 @@ export function insertInvoice(db: Db, invoice: NewInvoice): number {
         program_id, course_title, redirect_url, buyer_name, buyer_email, buyer_organisation, buyer_address, buyer_country, buyer_tax_id,
         buyer_po_number, buyer_reference, buyer_tax_id_scheme, buyer_tax_id_normalized, buyer_tax_id_country, buyer_tax_id_label,
         currency, net_minor, tax_minor, total_minor, tax_rate, tax_label, tax_inclusive, tax_category, tax_legend, tax_legal_reference,
-        issue_date, supply_date, due_date, issued_at, expires_at, issuer_json, invoice_notes, updated_at)
+        issue_date, supply_date, due_date, issued_at, expires_at, issuer_json, invoice_notes, language, second_language, updated_at)
       VALUES (@seq, @number, @accessToken, @paymentReference, 'awaiting_payment', @olUserId, @audience, @courseId, @classId,
         @programId, @courseTitle, @redirectUrl, @buyerName, @buyerEmail, @buyerOrganisation, @buyerAddress, @buyerCountry, @buyerTaxId,
         @buyerPoNumber, @buyerReference, @buyerTaxIdScheme, @buyerTaxIdNormalized, @buyerTaxIdCountry, @buyerTaxIdLabel,
         @currency, @netMinor, @taxMinor, @totalMinor, @taxRate, @taxLabel, @taxInclusive, @taxCategory, @taxLegend, @taxLegalReference,
-        @issueDate, @supplyDate, @dueDate, @issuedAt, @expiresAt, @issuerJson, @notes, @issuedAt)`,
+        @issueDate, @supplyDate, @dueDate, @issuedAt, @expiresAt, @issuerJson, @notes, @language, @secondLanguage, @issuedAt)`,
     ).run(row).lastInsertRowid,
   );
 }

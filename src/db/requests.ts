@@ -19,11 +19,13 @@ export interface EnrolmentRequest {
   createdAt: string;
   expiresAt: string;
   invoiceId: number | null;
+  /** The language the learner switched the billing page to; null until they do. */
+  language: string | null;
 }
 
 const COLUMNS = `id, token, jti, ol_user_id AS olUserId, audience, course_id AS courseId, class_id AS classId, program_id AS programId, title,
   currency, price_minor AS priceMinor, redirect_url AS redirectUrl, class_start_date AS classStartDate, created_at AS createdAt, expires_at AS expiresAt,
-  invoice_id AS invoiceId`;
+  invoice_id AS invoiceId, language`;
 
 /** Records a token id as used. Returns false when it was already used (a replay). */
 export function markTokenUsed(db: Db, row: { jti: string; audience: string; usedAt: string; tokenExpiresAt: string }): boolean {
@@ -35,7 +37,7 @@ export function markTokenUsed(db: Db, row: { jti: string; audience: string; used
   return result.changes === 1;
 }
 
-export function insertEnrolmentRequest(db: Db, row: Omit<EnrolmentRequest, 'id' | 'invoiceId'>): number {
+export function insertEnrolmentRequest(db: Db, row: Omit<EnrolmentRequest, 'id' | 'invoiceId' | 'language'>): number {
   return Number(
     sql(
       db,
@@ -52,6 +54,10 @@ export function findRequestByToken(db: Db, token: string): EnrolmentRequest | un
 /** The billing request a token created (its jti is spent once, so there is at most one). */
 export function findRequestByJti(db: Db, jti: string): EnrolmentRequest | undefined {
   return sql<[string], EnrolmentRequest>(db, `SELECT ${COLUMNS} FROM enrolment_requests WHERE jti = ? ORDER BY id DESC LIMIT 1`).get(jti);
+}
+
+export function setRequestLanguage(db: Db, requestId: number, language: string): void {
+  sql<[string, number]>(db, 'UPDATE enrolment_requests SET language = ? WHERE id = ?').run(language, requestId);
 }
 
 export function linkRequestToInvoice(db: Db, requestId: number, invoiceId: number): void {

@@ -30,41 +30,53 @@ export const BILLING_FIELDS: readonly BillingField[] = ['name', 'email', 'organi
 const EMAIL_PATTERN =
   /^(?!\.)(?!.*\.\.)[^\s@"<>(),;:\\[\]]{1,64}(?<!\.)@(?=.{1,253}$)(?:[\p{L}\p{N}](?:[\p{L}\p{N}-]{0,61}[\p{L}\p{N}])?\.)+(?:\p{L}{2,63}|xn--[a-z0-9-]{1,59})$/iu;
 
-function text(label: string, max: number, options: { required: boolean; multiline?: boolean }) {
+/**
+ * What is wrong with a field, in words of no language: the page words it in the learner's.
+ * `detail` is the tax id check's own (English) explanation.
+ */
+export type FieldError =
+  | { code: 'required_name' | 'required_email' | 'control_characters' | 'email' | 'country' }
+  | { code: 'too_long'; max: number }
+  | { code: 'tax_id'; detail: string };
+
+// zod carries our codes in the issue's params; the message is only a fallback for logs.
+function issue(ctx: z.RefinementCtx, error: FieldError): void {
+  ctx.addIssue({ code: 'custom', message: error.code, params: { fieldError: error } });
+}
+
+function text(max: number, options: { required?: 'required_name' | 'required_email'; multiline?: boolean }) {
   return z
     .string()
     .optional()
     .transform((v) => (v ?? '').trim())
     .superRefine((v, ctx) => {
       if (v === '') {
-        if (options.required) ctx.addIssue({ code: 'custom', message: `Please enter your ${label}.` });
+        if (options.required) issue(ctx, { code: options.required });
         return;
       }
-      if ([...v].length > max) ctx.addIssue({ code: 'custom', message: `Please shorten this to at most ${max} characters.` });
-      if (hasControlCharacters(v, { multiline: options.multiline === true })) {
-        ctx.addIssue({ code: 'custom', message: 'This contains invisible control characters; please retype it.' });
-      }
+      if ([...v].length > max) issue(ctx, { code: 'too_long', max });
+      if (hasControlCharacters(v, { multiline: options.multiline === true })) issue(ctx, { code: 'control_characters' });
     })
     .transform((v) => (v === '' ? null : v));
 }
 
 const schema = z.object({
-  name: text('full name', 200, { required: true }),
-  email: text('email address', 254, { required: true }).superRefine((v, ctx) => {
-    if (v !== null && !EMAIL_PATTERN.test(v)) ctx.addIssue({ code: 'custom', message: 'Please enter a valid email address, like name@example.com.' });
+  name: text(200, { required: 'required_name' }),
+  email: text(254, { required: 'required_email' }).superRefine((v, ctx) => {
+    if (v !== null && !EMAIL_PATTERN.test(v)) issue(ctx, { code: 'email' });
   }),
-  organisation: text('organisation', 200, { required: false }),
-  address: text('billing address', 1000, { required: false, multiline: true }),
-  country: text('country', 2, { required: false }).superRefine((v, ctx) => {
-    if (v !== null && !isCountryCode(v)) ctx.addIssue({ code: 'custom', message: 'Please choose a country from the list.' });
+  organisation: text(200, {}),
+  address: text(1000, { multiline: true }),
+  country: text(2, {}).superRefine((v, ctx) => {
+    if (v !== null && !isCountryCode(v)) issue(ctx, { code: 'country' });
   }),
-  taxId: text('tax or VAT id', 50, { required: false }),
-  poNumber: text('purchase order number', 50, { required: false }),
-  buyerReference: text('reference', 100, { required: false }),
+  taxId: text(50, {}),
+  poNumber: text(50, {}),
+  buyerReference: text(100, {}),
 });
 
 export type BillingFormResult =
-  { ok: true; details: BillingDetails } | { ok: false; errors: Partial<Record<BillingField, string>>; values: Record<BillingField, string> };
+  { ok: true; details: BillingDetails } | { ok: false; errors: Partial<Record<BillingField, FieldError>>; values: Record<BillingField, string> };
 
 /**
  * The tax id is read with the country chosen next to it; a number of a known shape that fails its
@@ -74,26 +86,26 @@ function checkTaxId(taxId: string | null, country: string | null): TaxIdResult |
   return taxId === null ? null : validateTaxId(taxId, country);
 }
 
-/** Parses the submitted form; on error returns a message per field and the values as typed. */
+/** Parses the submitted form; on error returns what is wrong with each field and the values as typed. */
 export function parseBillingForm(body: Record<string, unknown>): BillingFormResult {
   const input = Object.fromEntries(BILLING_FIELDS.map((f) => [f, typeof body[f] === 'string' ? body[f] : undefined]));
   const parsed = schema.safeParse(input);
-  const errors: Partial<Record<BillingField, string>> = {};
+  const errors: Partial<Record<BillingField, FieldError>> = {};
   if (parsed.success) {
     const d = parsed.data;
     const checked = checkTaxId(d.taxId, d.country);
-    if (checked?.ok === false) errors.taxId = checked.message;
+    if (checked?.ok === false) errors.taxId = { code: 'tax_id', detail: checked.message };
     else return { ok: true, details: { ...d, name: d.name!, email: d.email!, taxId: checked?.display ?? null, checkedTaxId: checked } };
   } else {
     for (const issue of parsed.error.issues) {
       const field = issue.path[0] as BillingField;
-      errors[field] ??= issue.message;
+      errors[field] ??= (issue as { params?: { fieldError?: FieldError } }).params?.fieldError ?? { code: 'control_characters' };
     }
     // Say what is wrong with the tax id now too, rather than after the other fields are fixed.
     const taxId = typeof input.taxId === 'string' ? input.taxId.trim() : '';
     const country = typeof input.country === 'string' && isCountryCode(input.country.trim()) ? input.country.trim() : null;
     const checked = errors.taxId === undefined && taxId !== '' ? checkTaxId(taxId, country) : null;
-    if (checked?.ok === false) errors.taxId = checked.message;
+    if (checked?.ok === false) errors.taxId = { code: 'tax_id', detail: checked.message };
   }
   const values = Object.fromEntries(BILLING_FIELDS.map((f) => [f, (input[f] as string | undefined) ?? ''])) as Record<BillingField, string>;
   return { ok: false, errors, values };

@@ -76,6 +76,10 @@ export interface Invoice {
   buyerTaxIdLabel: string | null;
   /** What the buyer's accounts department asked to be quoted (e-invoice buyer reference, BT-10). */
   buyerReference: string | null;
+  /** The learner's language (a code of src/i18n.ts), used for their emails and the PDF. */
+  language: string;
+  /** INVOICE_SECOND_LANGUAGE at issue, printed under the learner's on the PDF; null for none. */
+  secondLanguage: string | null;
   currency: string;
   netMinor: number;
   taxMinor: number;

@@ -1,5 +1,6 @@
 import type { Middleware } from 'koa';
-import { AppError, type ErrorId } from '../errors.js';
+import { AppError, type ErrorId, type ErrorSpec } from '../errors.js';
+import { chooseLanguage, translator, type Language, type Translator } from '../i18n.js';
 import type { Logger } from '../logger.js';
 import type { Views } from '../views.js';
 
@@ -18,7 +19,7 @@ const STATUS_IDS: Record<number, ErrorId> = {
  * errors map onto the catalogue; anything else is a 500 with a reference id. People never see a
  * stack trace; the log always says why.
  */
-export function errorPages(views: Views, logger: Logger): Middleware {
+export function errorPages(views: Views, logger: Logger, languages: readonly Language[]): Middleware {
   return async function renderErrors(ctx, next) {
     let error: unknown;
     try {
@@ -42,13 +43,35 @@ export function errorPages(views: Views, logger: Logger): Middleware {
     ctx.status = appError.status;
     if (appError.status === 405) ctx.set('Allow', (error as { headers?: { Allow?: string } }).headers?.Allow ?? '');
     ctx.type = 'html';
+    // Learners read the page in their language (`?lang=` or their browser's); the staff area stays English.
+    const i18n = isStaffPage(ctx.path)
+      ? undefined
+      : translator('learner', chooseLanguage(languages, { asked: ctx.query.lang, accepted: ctx.acceptsLanguages() }));
     ctx.body = views.page('errors/error.njk', {
-      error: appError.spec,
+      i18n,
+      error: i18n ? localisedSpec(appError, i18n) : appError.spec,
       errorId: appError.id,
       requestId,
       staff: ctx.state.staff,
       ...appError.pageData,
     });
+  };
+}
+
+function isStaffPage(path: string): boolean {
+  return path === '/admin' || path.startsWith('/admin/');
+}
+
+/** The error's words in the learner's language where the catalogue has them (English is ERROR_CATALOGUE itself). */
+export function localisedSpec(error: AppError, i18n: Translator): ErrorSpec {
+  const spec = error.spec;
+  const key = `error.${error.id}`;
+  if (i18n.language === 'en' || !i18n.has(`${key}.title`)) return spec;
+  return {
+    ...spec,
+    title: i18n.text(`${key}.title`),
+    message: i18n.text(`${key}.message`),
+    ...(spec.action ? { action: i18n.text(`${key}.action`) } : {}),
   };
 }
 

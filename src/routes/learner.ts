@@ -15,8 +15,8 @@ import { issueInvoice } from '../commands/issue-invoice.js';
 import { billingLink, invoiceLinks } from '../commands/links.js';
 import { looksLikeSecretToken } from '../commands/secret-token.js';
 import { findInvoiceByAccessToken, findInvoiceById } from '../db/invoices.js';
-import { findRequestByToken, type EnrolmentRequest } from '../db/requests.js';
-import { parseBillingForm, type BillingField } from '../domain/billing-details.js';
+import { findRequestByToken, setRequestLanguage, type EnrolmentRequest } from '../db/requests.js';
+import { BILLING_FIELDS, parseBillingForm, type BillingField, type FieldError } from '../domain/billing-details.js';
 import { countryOptions } from '../domain/countries.js';
 import { amountDueMinor, type Invoice } from '../domain/invoice.js';
 import { allowedActions, isEnrolling, isOpen } from '../domain/invoice-lifecycle.js';
@@ -25,6 +25,7 @@ import { formatTaxRate } from '../domain/tax.js';
 import type { Deps } from '../deps.js';
 import { AppError } from '../errors.js';
 import { sendEInvoice } from './e-invoice-download.js';
+import { chooseLanguage, isLanguage, languageOptions, translator, type Language, type Translator } from '../i18n.js';
 import { render } from './render.js';
 
 export function learnerRoutes(deps: Deps): Router {
@@ -43,17 +44,38 @@ export function learnerRoutes(deps: Deps): Router {
     return invoice;
   }
 
+  /** The page's language: `?lang=`, else what the learner chose before, else their browser's. */
+  function pageLanguage(ctx: Context, remembered: string | null, asked: unknown = ctx.query.lang): Language {
+    return chooseLanguage(config.invoice.languages, { asked, remembered, accepted: ctx.acceptsLanguages() });
+  }
+
+  /** What every learner page needs for its language: the translator and the switcher's links (same page, other language). */
+  function languageContext(ctx: Context, language: Language, form?: string) {
+    const options = languageOptions(config.invoice.languages).map((option) => ({ ...option, href: `${ctx.path}?lang=${option.code}` }));
+    return { i18n: translator('learner', language), switcher: { languages: options, form } };
+  }
+
+  function fieldMessage(i18n: Translator, error: FieldError): string {
+    // The tax id check explains in English exactly what is wrong with the number; other languages say it in general terms.
+    if (error.code === 'tax_id') return i18n.language === 'en' ? error.detail : i18n.text('billing.error.tax_id');
+    return i18n.text(`billing.error.${error.code}`, error.code === 'too_long' ? { max: error.max } : {});
+  }
+
   function renderBillingForm(
     ctx: Context,
     request: EnrolmentRequest,
+    language: Language,
     values: Partial<Record<BillingField, string>>,
-    errors: Partial<Record<BillingField, string>>,
+    fieldErrors: Partial<Record<BillingField, FieldError>>,
   ) {
+    const i18n = translator('learner', language);
+    const errors = Object.fromEntries(Object.entries(fieldErrors).map(([field, error]) => [field, fieldMessage(i18n, error)]));
     // Who the buyer is (a business with a VAT id of another member state) is known only on submit:
     // the summary shows what everyone else pays, and says when a business pays less.
     const { treatment, amounts } = decideInvoiceTax(config, request.priceMinor, request.currency, { country: null, taxId: null, organisation: null });
     render(ctx, 'learner/billing.njk', {
-      title: `Billing details – ${request.title}`,
+      ...languageContext(ctx, language, 'billing-form'),
+      title: i18n.text('billing.title', { title: request.title }),
       request,
       amounts,
       tax: {
@@ -67,7 +89,7 @@ export function learnerRoutes(deps: Deps): Router {
       values,
       errors,
       errorCount: Object.keys(errors).length,
-      countries: countryOptions(),
+      countries: countryOptions(i18n.locale),
       linkHours: BILLING_LINK_HOURS,
       seller: config.seller,
       action: billingLink('', request.token),
@@ -101,22 +123,31 @@ export function learnerRoutes(deps: Deps): Router {
     }
     if (request.expiresAt <= toDbTime(clock.now()))
       throw new AppError('billing.link_expired', `request ${request.id} expired`, { courseUrl: request.redirectUrl });
-    renderBillingForm(ctx, request, {}, {});
+    renderBillingForm(ctx, request, pageLanguage(ctx, request.language), {}, {});
   });
 
   router.post('billing-submit', '/billing/:token', async function submitBillingForm(ctx) {
     const request = loadRequest(ctx.params.token!);
-    const form = parseBillingForm((ctx.request.body ?? {}) as Record<string, unknown>);
+    const body = (ctx.request.body ?? {}) as Record<string, unknown>;
+    if (isLanguage(body.switchLanguage) && request.invoiceId === null) {
+      // The language switcher: show the form again in the chosen language with what was typed so far, and remember the choice.
+      const language = pageLanguage(ctx, request.language, body.switchLanguage);
+      setRequestLanguage(db, request.id, language);
+      const form = parseBillingForm(body);
+      return renderBillingForm(ctx, request, language, form.ok ? valuesOf(body) : form.values, {});
+    }
+    const language = pageLanguage(ctx, request.language, body.language);
+    const form = parseBillingForm(body);
     if (!form.ok && request.invoiceId === null) {
       if (request.expiresAt <= toDbTime(clock.now()))
         throw new AppError('billing.link_expired', `request ${request.id} expired`, { courseUrl: request.redirectUrl });
       ctx.status = 422;
-      return renderBillingForm(ctx, request, form.values, form.errors);
+      return renderBillingForm(ctx, request, language, form.values, form.errors);
     }
     const { invoice, created } = form.ok
-      ? issueInvoice(deps, request.token, form.details)
+      ? issueInvoice(deps, request.token, form.details, language)
       : { invoice: findInvoiceById(db, request.invoiceId!)!, created: false };
-    ctx.state.logFields = { invoice: invoice.number, created };
+    ctx.state.logFields = { invoice: invoice.number, created, language };
     if (created) {
       // Render now so the PDF link on the next page answers at once; if this fails the PDF is
       // rendered on first download or by the mail worker, so the learner is not held up.
@@ -127,8 +158,12 @@ export function learnerRoutes(deps: Deps): Router {
   });
 
   function invoicePage(ctx: Context, invoice: Invoice, extra: Record<string, unknown>) {
+    const language = pageLanguage(ctx, invoice.language);
     render(ctx, 'learner/invoice.njk', {
-      title: `Invoice ${invoice.number}`,
+      ...languageContext(ctx, language),
+      // Links on the page keep a language the learner switched to.
+      langParam: isLanguage(ctx.query.lang) ? language : undefined,
+      title: translator('learner', language).text('invoice.title', { number: invoice.number }),
       invoice,
       links: invoiceLinks('', invoice),
       amountDueMinor: amountDueMinor(invoice),
@@ -175,8 +210,9 @@ export function learnerRoutes(deps: Deps): Router {
     const invoice = loadInvoice(ctx.params.token!);
     const status = invoiceLinks(config.publicUrl, invoice).status;
     ctx.status = 303;
+    const lang = isLanguage(ctx.query.lang) ? `lang=${ctx.query.lang}` : '';
     // Only an open invoice is worth sending again; for any other the page already says why.
-    if (!allowedActions(invoice, 'learner').resend) return ctx.redirect(status);
+    if (!allowedActions(invoice, 'learner').resend) return ctx.redirect(lang ? `${status}?${lang}` : status);
     try {
       resendInvoiceEmail(deps, learnerActor(invoice), invoice.id);
     } catch (error) {
@@ -184,7 +220,7 @@ export function learnerRoutes(deps: Deps): Router {
         throw new AppError(error.id, error.detail, { backUrl: invoiceLinks('', invoice).status });
       throw error;
     }
-    ctx.redirect(`${status}?resent=1`);
+    ctx.redirect(`${status}?resent=1${lang ? `&${lang}` : ''}`);
   });
 
   router.get('invoice-course', '/i/:token/course', function goToCourse(ctx) {
@@ -194,4 +230,9 @@ export function learnerRoutes(deps: Deps): Router {
   });
 
   return router;
+}
+
+/** The form's text fields as typed (the switcher keeps them without checking them). */
+function valuesOf(body: Record<string, unknown>): Partial<Record<BillingField, string>> {
+  return Object.fromEntries(BILLING_FIELDS.map((field) => [field, typeof body[field] === 'string' ? body[field] : '']));
 }

@@ -15,7 +15,10 @@ describe('parseBillingForm: tax id', () => {
     const result = parseBillingForm({ ...person, country: 'FR', taxId: 'FR40303265046' });
     expect(result.ok).toBe(false);
     if (result.ok) return;
-    expect(result.errors.taxId).toBe('This French VAT number does not pass its check digits: check it against your VAT registration.');
+    expect(result.errors.taxId).toEqual({
+      code: 'tax_id',
+      detail: 'This French VAT number does not pass its check digits: check it against your VAT registration.',
+    });
     expect(result.values.taxId).toBe('FR40303265046');
   });
 

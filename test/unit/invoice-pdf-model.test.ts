@@ -16,6 +16,8 @@ function invoice(overrides: Partial<Invoice> = {}): Invoice {
     id: 7,
     seq: 7,
     number: 'INV-000007',
+    language: 'en',
+    secondLanguage: null,
     accessToken: 'a'.repeat(43),
     paymentReference: referenceFor(7),
     status: 'awaiting_payment',

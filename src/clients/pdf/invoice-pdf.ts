@@ -102,6 +102,10 @@ export interface InvoicePdfModel {
   footer?: string;
   /** the PDF's CreationDate and ModDate (the output is deterministic) */
   createdAt: Date;
+  /** The words of the layout, in the learner's language (with a second language under it where configured); English when absent. */
+  labels?: Partial<PdfLabels>;
+  /** The document's language (BCP 47), for screen readers and text extraction; 'en' when absent. */
+  language?: string;
   /**
    * The same document as Factur-X CII XML: when set, the PDF is a PDF/A-3b carrying it as
    * factur-x.xml, the hybrid e-invoice a buyer's accounting software reads without retyping.
@@ -110,8 +114,39 @@ export interface InvoicePdfModel {
 }
 
 export const SANDBOX_TEXT = 'SANDBOX – NOT A REAL INVOICE, DO NOT PAY';
-export const QR_CAPTION = 'Scan with your banking app (SEPA)';
-export const REFERENCE_HINT = 'Use this reference';
+
+/** Every fixed word the layout prints; the caller gives them in the learner's language. Plain data, so a model can cross to a worker thread. */
+export const ENGLISH_LABELS = {
+  taxId: 'Tax ID',
+  billTo: 'BILL TO',
+  poNumber: 'PO number',
+  reference: 'Reference',
+  invoiceNumber: 'Invoice number',
+  issueDate: 'Issue date',
+  dueDate: 'Due date',
+  currency: 'Currency',
+  description: 'DESCRIPTION',
+  quantity: 'QTY',
+  unitPrice: 'UNIT PRICE',
+  taxRate: 'TAX RATE',
+  tax: 'TAX',
+  amount: 'AMOUNT',
+  howToPay: 'How to pay',
+  payByTransfer: 'Pay by bank transfer to the account below.',
+  amountDue: 'Amount due',
+  accountName: 'Account name',
+  otherDetails: 'Other details',
+  bankDetails: 'Bank details',
+  useReference: 'Use this reference in your bank transfer so we can match your payment:',
+  creditorReference: 'Creditor reference',
+  creditorReferenceHint: 'Structured creditor reference (ISO 11649), if your bank asks for one.',
+  qrCaption: 'Scan with your banking app (SEPA)',
+  statusLink: 'Check the status of your enrolment and payment at any time:',
+  /** {number}, {page} and {pages} are filled in per page. */
+  pageOf: '{number} · Page {page} of {pages}',
+};
+export type PdfLabels = typeof ENGLISH_LABELS;
+export const QR_CAPTION = ENGLISH_LABELS.qrCaption;
 
 // ---------------------------------------------------------------------------
 
@@ -181,6 +216,10 @@ function drawSandboxMarks(doc: Doc, ts: Typesetter): void {
 
 // ---------------------------------------------------------------------------
 
+function labelsOf(m: InvoicePdfModel): PdfLabels {
+  return m.labels ? { ...ENGLISH_LABELS, ...m.labels } : ENGLISH_LABELS;
+}
+
 function headerSection(ts: Typesetter, m: InvoicePdfModel): Section {
   const s = new Section(ts);
   const titleW = 210;
@@ -190,7 +229,7 @@ function headerSection(ts: Typesetter, m: InvoicePdfModel): Section {
   y += 3;
   y += s.text(ts.layout(m.seller.address, { size: 9, color: COLOR.muted }, sellerW), LEFT, y);
   if (m.seller.taxId) {
-    s.text(ts.layout(`${m.seller.taxIdLabel || 'Tax ID'} ${m.seller.taxId}`, { size: 9, color: COLOR.muted }, sellerW), LEFT, y);
+    s.text(ts.layout(`${m.seller.taxIdLabel || labelsOf(m).taxId} ${m.seller.taxId}`, { size: 9, color: COLOR.muted }, sellerW), LEFT, y);
   }
   const title = ts.layout(m.title, { size: 24, weight: 'bold', color: COLOR.accent, leading: 1.15 }, titleW);
   s.text(title, RIGHT - titleW, -4, { width: titleW, align: 'right' });
@@ -227,11 +266,12 @@ function labelled(
 
 function partiesSection(ts: Typesetter, m: InvoicePdfModel): Section {
   const s = new Section(ts);
+  const words = labelsOf(m);
   const leftW = 270;
   const metaX = LEFT + 290;
   const metaW = RIGHT - metaX;
   let y = 0;
-  y += s.text(ts.layout('BILL TO', { size: 8, weight: 'bold', color: COLOR.faint }, leftW), LEFT, y);
+  y += s.text(ts.layout(words.billTo, { size: 8, weight: 'bold', color: COLOR.faint }, leftW), LEFT, y);
   y += 2;
   y += s.text(ts.layout(m.buyer.name, { size: 11.5, weight: 'bold', leading: 1.3 }, leftW), LEFT, y);
   if (m.buyer.organisation) y += s.text(ts.layout(m.buyer.organisation, { size: 10 }, leftW), LEFT, y);
@@ -239,9 +279,9 @@ function partiesSection(ts: Typesetter, m: InvoicePdfModel): Section {
   if (m.buyer.country) y += s.text(ts.layout(m.buyer.country, { size: 9.5, color: COLOR.muted }, leftW), LEFT, y);
   y += s.text(ts.layout(m.buyer.email, { size: 9.5, color: COLOR.muted }, leftW), LEFT, y);
   const extra: [string, string | undefined][] = [
-    [m.buyer.taxIdLabel || 'Tax ID', m.buyer.taxId],
-    ['PO number', m.buyer.purchaseOrder],
-    ['Reference', m.buyer.reference],
+    [m.buyer.taxIdLabel || words.taxId, m.buyer.taxId],
+    [words.poNumber, m.buyer.purchaseOrder],
+    [words.reference, m.buyer.reference],
   ];
   if (extra.some(([, v]) => v)) {
     y += 4;
@@ -252,10 +292,10 @@ function partiesSection(ts: Typesetter, m: InvoicePdfModel): Section {
     ts,
     s,
     m.meta?.map(([label, value, emphasis]): [string, string, Style?] => [label, value, emphasis ? { size: 9.5, weight: 'bold' } : undefined]) ?? [
-      ['Invoice number', m.number, { size: 9.5, weight: 'bold' }],
-      ['Issue date', m.issueDate],
-      ['Due date', m.dueDate, { size: 9.5, weight: 'bold' }],
-      ['Currency', m.currency],
+      [words.invoiceNumber, m.number, { size: 9.5, weight: 'bold' }],
+      [words.issueDate, m.issueDate],
+      [words.dueDate, m.dueDate, { size: 9.5, weight: 'bold' }],
+      [words.currency, m.currency],
     ],
     metaX,
     12,
@@ -280,18 +320,25 @@ const CELL_PAD = 8;
 
 function lineItemSection(ts: Typesetter, m: InvoicePdfModel): Section {
   const s = new Section(ts);
-  const headH = 22;
+  const words = labelsOf(m);
+  const heads: [string, { x: number; w: number }, Align][] = [
+    [words.description, COLS.desc, 'left'],
+    [words.quantity, COLS.qty, 'right'],
+    [m.line.unitPriceLabel ?? words.unitPrice, COLS.unit, 'right'],
+    [words.taxRate, COLS.rate, 'right'],
+    [words.tax, COLS.tax, 'right'],
+    [words.amount, COLS.amount, 'right'],
+  ];
+  const blocks = heads.map(([text, col, align]) =>
+    ts.layout(text, { size: 8, weight: 'bold', color: COLOR.muted, leading: 1.2 }, col.w - 2 * CELL_PAD + (align === 'right' ? 4 : 0)),
+  );
+  // The band grows when a heading wraps (longer words, or a second language under the first).
+  const headH = Math.max(22, ...blocks.map((b) => b.height + 8));
   s.add(0, headH, (top) => ts.doc.save().rect(LEFT, top, CONTENT_W, headH).fill(COLOR.band).restore());
-  const head = (text: string, col: { x: number; w: number }, align: Align): void => {
-    const b = ts.layout(text, { size: 8, weight: 'bold', color: COLOR.muted, leading: 1.2 }, col.w - 2 * CELL_PAD + (align === 'right' ? 4 : 0));
+  heads.forEach(([, col, align], i) => {
+    const b = blocks[i]!;
     s.text(b, col.x + CELL_PAD, (headH - b.height) / 2, { width: col.w - 2 * CELL_PAD, align });
-  };
-  head('DESCRIPTION', COLS.desc, 'left');
-  head('QTY', COLS.qty, 'right');
-  head(m.line.unitPriceLabel ?? 'UNIT PRICE', COLS.unit, 'right');
-  head('TAX RATE', COLS.rate, 'right');
-  head('TAX', COLS.tax, 'right');
-  head('AMOUNT', COLS.amount, 'right');
+  });
 
   const rowTop = headH + 9;
   let y = rowTop;
@@ -342,6 +389,7 @@ function totalsSection(ts: Typesetter, m: InvoicePdfModel): Section {
 
 function paymentSection(ts: Typesetter, m: InvoicePdfModel, p: NonNullable<InvoicePdfModel['payment']>): Section {
   const s = new Section(ts);
+  const words = labelsOf(m);
   const pad = 16;
   const hasQr = Boolean(p.epcPayload);
   const innerX = LEFT + pad;
@@ -349,18 +397,18 @@ function paymentSection(ts: Typesetter, m: InvoicePdfModel, p: NonNullable<Invoi
   const innerW = CONTENT_W - 2 * pad - (hasQr ? qrColW + 16 : 0);
   const labelW = 100;
   let y = pad - 2;
-  y += s.text(ts.layout('How to pay', { size: 13, weight: 'bold', color: COLOR.accent, leading: 1.3 }, innerW), innerX, y);
-  y += s.text(ts.layout('Pay by bank transfer to the account below.', { size: 8.5, color: COLOR.muted }, innerW), innerX, y);
+  y += s.text(ts.layout(words.howToPay, { size: 13, weight: 'bold', color: COLOR.accent, leading: 1.3 }, innerW), innerX, y);
+  y += s.text(ts.layout(words.payByTransfer, { size: 8.5, color: COLOR.muted }, innerW), innerX, y);
   y += 8;
   y = labelled(
     ts,
     s,
     [
-      ['Amount due', p.amountDue, { size: 11, weight: 'bold' }],
-      ['Account name', p.accountName],
+      [words.amountDue, p.amountDue, { size: 11, weight: 'bold' }],
+      [words.accountName, p.accountName],
       ['IBAN', p.iban, { size: 9.5, weight: 'bold' }],
       ['BIC', p.bic],
-      [p.iban || p.bic ? 'Other details' : 'Bank details', p.details],
+      [p.iban || p.bic ? words.otherDetails : words.bankDetails, p.details],
     ],
     innerX,
     y,
@@ -370,17 +418,13 @@ function paymentSection(ts: Typesetter, m: InvoicePdfModel, p: NonNullable<Invoi
   y += 6;
   s.rule(y, innerX, innerX + innerW, COLOR.boxBorder, 0.75);
   y += 9;
-  y += s.text(
-    ts.layout(`${REFERENCE_HINT} in your bank transfer so we can match your payment:`, { size: 9, weight: 'bold', leading: 1.35 }, innerW),
-    innerX,
-    y,
-  );
+  y += s.text(ts.layout(words.useReference, { size: 9, weight: 'bold', leading: 1.35 }, innerW), innerX, y);
   y += 2;
   y += s.text(ts.layout(p.reference, { size: 22, weight: 'bold', color: COLOR.accent, leading: 1.25 }, innerW), innerX, y);
   if (p.creditorReference) {
     y += 4;
-    y = labelled(ts, s, [['Creditor reference', p.creditorReference, { size: 10.5, weight: 'bold' }]], innerX, y, labelW, innerW - labelW);
-    y += s.text(ts.layout('Structured creditor reference (ISO 11649), if your bank asks for one.', { size: 8, color: COLOR.faint }, innerW), innerX, y);
+    y = labelled(ts, s, [[words.creditorReference, p.creditorReference, { size: 10.5, weight: 'bold' }]], innerX, y, labelW, innerW - labelW);
+    y += s.text(ts.layout(words.creditorReferenceHint, { size: 8, color: COLOR.faint }, innerW), innerX, y);
   }
   let bottom = y + pad - 4;
   if (hasQr) {
@@ -388,7 +432,7 @@ function paymentSection(ts: Typesetter, m: InvoicePdfModel, p: NonNullable<Invoi
     const qy = pad + 2;
     const payload = p.epcPayload!;
     s.add(qy, QR_SIZE, (top) => drawQr(ts.doc, payload, qx, top, QR_SIZE));
-    const caption = ts.layout(QR_CAPTION, { size: 7.5, color: COLOR.muted, leading: 1.3 }, QR_SIZE + 12);
+    const caption = ts.layout(words.qrCaption, { size: 7.5, color: COLOR.muted, leading: 1.3 }, QR_SIZE + 12);
     s.text(caption, qx - 6, qy + QR_SIZE + 4, { width: QR_SIZE + 12, align: 'center' });
     bottom = Math.max(bottom, qy + QR_SIZE + 4 + caption.height + pad);
   }
@@ -402,7 +446,7 @@ function paymentSection(ts: Typesetter, m: InvoicePdfModel, p: NonNullable<Invoi
 function statusSection(ts: Typesetter, m: InvoicePdfModel): Section {
   const s = new Section(ts);
   let y = 0;
-  y += s.text(ts.layout('Check the status of your enrolment and payment at any time:', { size: 9, color: COLOR.muted }, CONTENT_W), LEFT, y);
+  y += s.text(ts.layout(labelsOf(m).statusLink, { size: 9, color: COLOR.muted }, CONTENT_W), LEFT, y);
   s.text(ts.layout(m.statusUrl, { size: 9, color: COLOR.accent }, CONTENT_W), LEFT, y, { underline: true, link: m.statusUrl });
   return s;
 }
@@ -469,7 +513,11 @@ function build(doc: Doc, m: InvoicePdfModel): void {
       );
     }
     if (range.count > 1) {
-      const label = ts.layout(`${m.number} · Page ${i - range.start + 1} of ${range.count}`, { size: 7.5, color: COLOR.faint }, CONTENT_W);
+      const pageOf = labelsOf(m)
+        .pageOf.replaceAll('{number}', m.number)
+        .replaceAll('{page}', String(i - range.start + 1))
+        .replaceAll('{pages}', String(range.count));
+      const label = ts.layout(pageOf, { size: 7.5, color: COLOR.faint }, CONTENT_W);
       ts.drawLine(label.lines[0]!, label, LEFT, PAGE_H - MARGIN_BOTTOM - pageNumberH, { width: CONTENT_W, align: 'right' });
     }
     if (m.sandbox) drawSandboxMarks(doc, ts);
@@ -536,7 +584,8 @@ function embedFacturX(doc: PDFKit.PDFDocument, xml: string, createdAt: Date): vo
 export function renderInvoicePdf(model: InvoicePdfModel): Promise<Buffer> {
   return new Promise<Buffer>((resolve, reject) => {
     try {
-      const title = `${model.title} ${model.number}`;
+      // The document title is one line: a title in two languages is joined with a slash.
+      const title = `${model.title.replaceAll('\n', ' / ')} ${model.number}`;
       const doc = new PDFDocument({
         size: 'A4',
         margin: 0,
@@ -545,7 +594,7 @@ export function renderInvoicePdf(model: InvoicePdfModel): Promise<Buffer> {
         // PDF/A-3 is built on PDF 1.7; without an e-invoice the file stays as it always was.
         ...(model.facturXml === undefined ? { pdfVersion: '1.4' as const } : { pdfVersion: '1.7' as const, subset: 'PDF/A-3b' as const }),
         displayTitle: true,
-        lang: 'en',
+        lang: model.language ?? 'en',
         info: {
           Title: title,
           Author: model.seller.name,
