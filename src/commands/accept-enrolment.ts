@@ -1,9 +1,10 @@
 import { toDbTime, addSeconds } from '../clock.js';
 import { groupedWrite } from '../db/grouped-write.js';
 import { findLiveInvoiceFor } from '../db/invoices.js';
-import { findRequestByJti, insertEnrolmentRequest, markTokenUsed } from '../db/requests.js';
+import { findRequestByJti, insertEnrolmentRequest, markTokenUsed, setRequestLanguage } from '../db/requests.js';
 import type { Invoice } from '../domain/invoice.js';
 import type { Deps } from '../deps.js';
+import type { Language } from '../i18n.js';
 import { AppError } from '../errors.js';
 import { newSecretToken } from './secret-token.js';
 
@@ -66,4 +67,9 @@ export async function acceptEnrolment(
     });
     return { kind: 'billing', token } as const;
   });
+}
+
+/** The learner switched the billing page's language: later visits to it, and the invoice, use it. */
+export function rememberBillingLanguage(deps: Pick<Deps, 'db'>, requestId: number, language: Language): void {
+  setRequestLanguage(deps.db, requestId, language);
 }

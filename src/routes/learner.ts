@@ -6,7 +6,7 @@
 import Router from '@koa/router';
 import type { Context } from 'koa';
 import { toDbTime } from '../clock.js';
-import { acceptEnrolment, BILLING_LINK_HOURS } from '../commands/accept-enrolment.js';
+import { acceptEnrolment, BILLING_LINK_HOURS, rememberBillingLanguage } from '../commands/accept-enrolment.js';
 import { learnerActor } from '../commands/actors.js';
 import { followCourseLink, resendInvoiceEmail } from '../commands/invoice-actions.js';
 import { ensureCreditNotePdf, ensureInvoicePdf } from '../commands/invoice-pdf.js';
@@ -15,7 +15,7 @@ import { issueInvoice } from '../commands/issue-invoice.js';
 import { billingLink, invoiceLinks } from '../commands/links.js';
 import { looksLikeSecretToken } from '../commands/secret-token.js';
 import { findInvoiceByAccessToken, findInvoiceById } from '../db/invoices.js';
-import { findRequestByToken, setRequestLanguage, type EnrolmentRequest } from '../db/requests.js';
+import { findRequestByToken, type EnrolmentRequest } from '../db/requests.js';
 import { BILLING_FIELDS, parseBillingForm, type BillingField, type FieldError } from '../domain/billing-details.js';
 import { countryOptions } from '../domain/countries.js';
 import { amountDueMinor, type Invoice } from '../domain/invoice.js';
@@ -132,9 +132,8 @@ export function learnerRoutes(deps: Deps): Router {
     if (isLanguage(body.switchLanguage) && request.invoiceId === null) {
       // The language switcher: show the form again in the chosen language with what was typed so far, and remember the choice.
       const language = pageLanguage(ctx, request.language, body.switchLanguage);
-      setRequestLanguage(db, request.id, language);
-      const form = parseBillingForm(body);
-      return renderBillingForm(ctx, request, language, form.ok ? valuesOf(body) : form.values, {});
+      rememberBillingLanguage(deps, request.id, language);
+      return renderBillingForm(ctx, request, language, valuesOf(body), {});
     }
     const language = pageLanguage(ctx, request.language, body.language);
     const form = parseBillingForm(body);
