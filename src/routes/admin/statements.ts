@@ -145,6 +145,7 @@ export function registerStatementRoutes(router: Router, deps: Deps): void {
       balanceProblems: statement.balanceProblems ? statement.balanceProblems.split('\n') : [],
       groups,
       invoice,
+      invoiceNumbers: (ids: number[]) => ids.map((id) => invoice(id)?.number).join(' + '),
       balance: (inv: Invoice) => balanceMinor(inv),
       payments: (line: StatementLineRow) => (line.state === 'recorded' ? paymentsOfLine(db, line.id) : []),
       notice: {
