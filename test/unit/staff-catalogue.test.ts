@@ -72,6 +72,22 @@ describe('the staff catalogue', () => {
     expect(dynamic).toEqual([]);
   });
 
+  it('has a message for every key the finance desk routes name (titles, notices, form errors)', () => {
+    // Routes hold keys as plain strings (maps of notices, tabs, statement groups), so any quoted
+    // string shaped like a key in one of the catalogue's namespaces counts; error ids like
+    // 'auth.csrf' are in no namespace and are left alone.
+    const namespaces = new Set(Object.keys(english).map((key) => key.split('.')[0]!));
+    const sources = [...filesUnder(path.join(PROJECT_ROOT, 'src', 'routes', 'admin'), '.ts'), path.join(PROJECT_ROOT, 'src', 'views.ts')];
+    const named = sources.flatMap((file) =>
+      [...readFileSync(file, 'utf8').matchAll(/'([a-z][A-Za-z]*(?:\.[a-z][A-Za-z]*)+)'/g)]
+        .map((match) => match[1]!)
+        .filter((key) => namespaces.has(key.split('.')[0]!))
+        .map((key) => ({ file: path.relative(PROJECT_ROOT, file), key })),
+    );
+    expect(named.length).toBeGreaterThan(50);
+    expect(named.filter(({ key }) => !(key in english))).toEqual([]);
+  });
+
   it('finds the staff templates and their calls', () => {
     // Guards the test above against passing because it read nothing.
     expect(staffTemplates.length).toBeGreaterThanOrEqual(15);
