@@ -83,8 +83,10 @@ export function createViews(options: ViewOptions): Views {
     env.addFilter('datetime', function datetime(this: unknown, value: string) {
       return formatDateTime(value, options.timeZone, i18nOf(this).locale);
     });
-    // Staff pages only: learners see learnerStatus, worded for them.
-    env.addFilter('status', (status: InvoiceStatus) => STAFF_ENGLISH.text('common.invoiceStatus', { status }));
+    // Staff pages only (a staff catalogue message): learners see learnerStatus, worded for them.
+    env.addFilter('status', function status(this: unknown, value: InvoiceStatus) {
+      return i18nOf(this).text('common.invoiceStatus', { status: value });
+    });
     env.addFilter('learnerStatus', function learnerStatus(this: unknown, status: InvoiceStatus) {
       return i18nOf(this).text(`status.${status}`);
     });
