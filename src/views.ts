@@ -1,6 +1,6 @@
 import nunjucks from 'nunjucks';
 import { countryName } from './domain/countries.js';
-import { showsTax, STATUS_LABELS, type Invoice, type InvoiceStatus } from './domain/invoice.js';
+import { showsTax, type Invoice, type InvoiceStatus } from './domain/invoice.js';
 import { formatIban } from './domain/iban.js';
 import { formatMoney } from './domain/money.js';
 import { formatCreditorReference, formatPaymentReference, toCreditorReference } from './domain/payment-reference.js';
@@ -83,7 +83,10 @@ export function createViews(options: ViewOptions): Views {
     env.addFilter('datetime', function datetime(this: unknown, value: string) {
       return formatDateTime(value, options.timeZone, i18nOf(this).locale);
     });
-    env.addFilter('status', (status: InvoiceStatus) => STATUS_LABELS[status] ?? status);
+    // Staff pages only (a staff catalogue message): learners see learnerStatus, worded for them.
+    env.addFilter('status', function status(this: unknown, value: InvoiceStatus) {
+      return i18nOf(this).text('common.invoiceStatus', { status: value });
+    });
     env.addFilter('learnerStatus', function learnerStatus(this: unknown, status: InvoiceStatus) {
       return i18nOf(this).text(`status.${status}`);
     });

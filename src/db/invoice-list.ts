@@ -20,19 +20,6 @@ import { lastPaymentDate } from './ledger.js';
 export const TABS = ['awaiting', 'overdue', 'partially_paid', 'paid', 'enrolment_failed', 'attention', 'enrolled', 'expired', 'cancelled', 'all'] as const;
 export type Tab = (typeof TABS)[number];
 
-export const TAB_LABELS: Record<Tab, string> = {
-  awaiting: 'Awaiting payment',
-  attention: 'Needs attention',
-  overdue: 'Overdue',
-  partially_paid: 'Partially paid',
-  paid: 'Paid (enrolling)',
-  enrolment_failed: 'Enrolment failed',
-  enrolled: 'Enrolled',
-  expired: 'Expired',
-  cancelled: 'Cancelled',
-  all: 'All',
-};
-
 export const SORTS = { issued: 'issued_at', due: 'due_date', amount: 'total_minor' } as const;
 export type Sort = keyof typeof SORTS;
 

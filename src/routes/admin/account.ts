@@ -7,6 +7,7 @@ import { AppError } from '../../errors.js';
 import { cookieOptions, sameOriginProblem, sessionCookieName } from '../../middleware/staff-auth.js';
 import { formatDateTime } from '../../views.js';
 import { render } from '../render.js';
+import { staffText } from './staff-text.js';
 import { field } from './forms.js';
 
 const LOGIN_CSRF_COOKIE = 'portal_login_csrf';
@@ -23,7 +24,7 @@ export function registerAccountRoutes(router: Router, deps: Deps): void {
     // Sign-in has no session yet, so its CSRF token is a cookie matched by a form field.
     const token = deps.randomBytes(24).toString('base64url');
     ctx.cookies.set(LOGIN_CSRF_COOKIE, token, { ...cookieOptions(config, 30 * 60_000), path: '/admin/login' });
-    render(ctx, 'admin/login.njk', { title: 'Sign in', loginToken: token, mainClass: 'page login', ...data });
+    render(ctx, 'admin/login.njk', { title: staffText('login.submit'), loginToken: token, mainClass: 'page login', ...data });
   }
 
   router.get('login', '/login', function showLogin(ctx) {
@@ -48,8 +49,8 @@ export function registerAccountRoutes(router: Router, deps: Deps): void {
       ctx.status = result.reason === 'locked' ? 429 : 401;
       const error =
         result.reason === 'locked'
-          ? `Too many failed sign-ins for this account or network. Try again after ${formatDateTime(result.retryAt, config.timeZone)}.`
-          : 'That email and password do not match an active staff account.';
+          ? staffText('login.error.locked', { retryAt: formatDateTime(result.retryAt, config.timeZone) })
+          : staffText('login.error.wrong');
       return loginPage(ctx, { email, error, next });
     }
     // A new session id on every sign-in (no fixation); the old cookie, if any, is replaced.
@@ -68,8 +69,8 @@ export function registerAccountRoutes(router: Router, deps: Deps): void {
 
   router.get('account', '/account', function showAccount(ctx) {
     render(ctx, 'admin/account.njk', {
-      title: 'Your account',
-      notice: ctx.query.changed === '1' ? 'Your password was changed. Other sessions were signed out.' : undefined,
+      title: staffText('account.title'),
+      notice: ctx.query.changed === '1' ? staffText('account.notice.changed') : undefined,
       section: 'account',
     });
   });
@@ -84,11 +85,11 @@ export function registerAccountRoutes(router: Router, deps: Deps): void {
     const check = await checkCurrentPassword(deps, session.staff, current, ctx.ip);
     if (!check.ok && check.reason === 'locked') {
       ctx.status = 429;
-      error = `Too many wrong passwords for this account or network. Try again after ${formatDateTime(check.retryAt, config.timeZone)}.`;
-      return render(ctx, 'admin/account.njk', { title: 'Your account', error, section: 'account' });
+      error = staffText('account.error.locked', { retryAt: formatDateTime(check.retryAt, config.timeZone) });
+      return render(ctx, 'admin/account.njk', { title: staffText('account.title'), error, section: 'account' });
     }
-    if (!check.ok) error = 'Your current password is not right.';
-    else if (password !== confirm) error = 'The two new passwords are not the same.';
+    if (!check.ok) error = staffText('account.error.currentWrong');
+    else if (password !== confirm) error = staffText('account.error.mismatch');
     else {
       try {
         await setStaffPassword(deps, staffActor(session.staff), session.staff, password, session.idHash);
@@ -99,7 +100,7 @@ export function registerAccountRoutes(router: Router, deps: Deps): void {
     }
     if (error) {
       ctx.status = 422;
-      return render(ctx, 'admin/account.njk', { title: 'Your account', error, section: 'account' });
+      return render(ctx, 'admin/account.njk', { title: staffText('account.title'), error, section: 'account' });
     }
     ctx.status = 303;
     ctx.redirect('/admin/account?changed=1');

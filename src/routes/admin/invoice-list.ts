@@ -3,18 +3,7 @@ import type Router from '@koa/router';
 import { stringify } from 'csv-stringify/sync';
 import { Readable } from 'node:stream';
 import { calendarDate } from '../../clock.js';
-import {
-  filterOptions,
-  iterateInvoices,
-  listInvoices,
-  SORTS,
-  TAB_LABELS,
-  TABS,
-  tabCounts,
-  type InvoiceListQuery,
-  type Sort,
-  type Tab,
-} from '../../db/invoice-list.js';
+import { filterOptions, iterateInvoices, listInvoices, SORTS, TABS, tabCounts, type InvoiceListQuery, type Sort, type Tab } from '../../db/invoice-list.js';
 import { countHeldPastExpiry } from '../../db/invoices.js';
 import { amountDueMinor, STATUS_LABELS, type Invoice } from '../../domain/invoice.js';
 import { isOverdue, refusal } from '../../domain/invoice-lifecycle.js';
@@ -24,6 +13,7 @@ import { AppError } from '../../errors.js';
 import type { Deps } from '../../deps.js';
 import { csvText } from '../../commands/accounting-exports.js';
 import { render } from '../render.js';
+import { staffText } from './staff-text.js';
 
 const PAGE_SIZE = 50;
 
@@ -82,6 +72,20 @@ function listUrl(params: ListParams, changes: Partial<Record<string, string | un
   return `/admin?${search.toString()}`;
 }
 
+/** Each tab's name: its message key. */
+const TAB_MESSAGES: Record<Tab, string> = {
+  awaiting: 'invoices.tab.awaiting',
+  attention: 'invoices.tab.attention',
+  overdue: 'invoices.tab.overdue',
+  partially_paid: 'invoices.tab.partiallyPaid',
+  paid: 'invoices.tab.paid',
+  enrolment_failed: 'invoices.tab.enrolmentFailed',
+  enrolled: 'invoices.tab.enrolled',
+  expired: 'invoices.tab.expired',
+  cancelled: 'invoices.tab.cancelled',
+  all: 'invoices.tab.all',
+};
+
 export function registerInvoiceListRoutes(router: Router, deps: Deps): void {
   const { db, config, clock } = deps;
   const today = () => calendarDate(clock.now(), config.timeZone);
@@ -95,7 +99,7 @@ export function registerInvoiceListRoutes(router: Router, deps: Deps): void {
     if (page.rows.length === 0 && params.q && params.tab !== 'all' && !params.after) {
       const everywhere = listInvoices(db, { ...params, tab: 'all', limit: PAGE_SIZE, today: today() });
       if (everywhere.rows.length > 0) {
-        searchedAllTabsFrom = TAB_LABELS[params.tab];
+        searchedAllTabsFrom = staffText(TAB_MESSAGES[params.tab]);
         params = { ...params, tab: 'all' };
         page = everywhere;
       }
@@ -104,14 +108,14 @@ export function registerInvoiceListRoutes(router: Router, deps: Deps): void {
     ctx.state.logFields = { ...(ctx.state.logFields as object | undefined), queryMs: Math.round(performance.now() - started) };
     const nextCursor = page.next ? Buffer.from(JSON.stringify({ v: page.next.value, i: page.next.id })).toString('base64url') : undefined;
     render(ctx, 'admin/invoices.njk', {
-      title: 'Invoices',
+      title: staffText('invoices.title'),
       section: 'invoices',
       params,
       page,
       today: today(),
       tabs: TABS.map((tab) => ({
         tab,
-        label: TAB_LABELS[tab],
+        label: staffText(TAB_MESSAGES[tab]),
         count: counts[tab],
         url: listUrl({ ...params, after: undefined }, { tab, sort: undefined, dir: undefined }),
         current: tab === params.tab,

@@ -20,22 +20,24 @@ import type { Deps } from '../../deps.js';
 import { AppError } from '../../errors.js';
 import { sendEInvoice } from '../e-invoice-download.js';
 import { render } from '../render.js';
+import { noticeText, staffText } from './staff-text.js';
 import { field, idParam, loadInvoiceParam, optionalField } from './forms.js';
 
+/** The notice shown after an action, by the `notice` the action redirects with: its message key. */
 const NOTICES: Record<string, string> = {
-  payment: 'Payment recorded.',
-  'payment-complete': 'Payment recorded: the invoice is paid in full and the enrolment is under way.',
-  'payment-duplicate': 'This payment form was already submitted: the payment was recorded once.',
-  'payment-reinstated': 'Payment recorded on an expired invoice: the invoice is reinstated.',
-  overpaid: 'Payment recorded. The invoice is overpaid: refund or credit the difference.',
-  retry: 'Enrolment queued again.',
-  enrolled: 'Marked as enrolled. The learner has been emailed the course link.',
-  resent: 'The invoice email is on its way to the learner.',
-  cancelled: 'Invoice cancelled with a credit note. The learner has been emailed both.',
-  reversed: 'Payment reversed. The invoice and its balance follow.',
-  'written-off': 'Difference written off: the invoice is paid.',
-  refund: 'Refund recorded.',
-  withdrawn: 'Marked as withdrawn: the invoice is to be paid again.',
+  payment: 'invoice.notice.payment',
+  'payment-complete': 'invoice.notice.paymentComplete',
+  'payment-duplicate': 'invoice.notice.paymentDuplicate',
+  'payment-reinstated': 'invoice.notice.paymentReinstated',
+  overpaid: 'invoice.notice.overpaid',
+  retry: 'invoice.notice.retry',
+  enrolled: 'invoice.notice.enrolled',
+  resent: 'invoice.notice.resent',
+  cancelled: 'invoice.notice.cancelled',
+  reversed: 'invoice.notice.reversed',
+  'written-off': 'invoice.notice.writtenOff',
+  refund: 'invoice.notice.refund',
+  withdrawn: 'invoice.notice.withdrawn',
 };
 
 export function registerInvoicePageRoutes(router: Router, deps: Deps): void {
@@ -45,12 +47,11 @@ export function registerInvoicePageRoutes(router: Router, deps: Deps): void {
 
   router.get('invoice', '/invoices/:id', function showInvoice(ctx) {
     const invoice = loadInvoice(ctx);
-    const notice = typeof ctx.query.notice === 'string' ? NOTICES[ctx.query.notice] : undefined;
     render(ctx, 'admin/invoice.njk', {
-      title: `Invoice ${invoice.number}`,
+      title: staffText('invoice.title', { number: invoice.number }),
       section: 'invoices',
       invoice,
-      notice,
+      notice: noticeText(NOTICES, ctx.query.notice),
       links: invoiceLinks(config.publicUrl, invoice),
       amountDueMinor: amountDueMinor(invoice),
       overdue: isOverdue(invoice, today()),

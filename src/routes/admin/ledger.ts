@@ -22,6 +22,7 @@ import type { Deps } from '../../deps.js';
 import { AppError } from '../../errors.js';
 import { journalRows, JOURNAL_COLUMNS, paymentRows, PAYMENT_COLUMNS } from '../../commands/accounting-exports.js';
 import { render } from '../render.js';
+import { noticeText, staffText } from './staff-text.js';
 import { field, idParam, loadInvoiceParam, optionalField } from './forms.js';
 
 function formKeyOf(body: Record<string, unknown>): string {
@@ -29,6 +30,12 @@ function formKeyOf(body: Record<string, unknown>): string {
   if (!/^[A-Za-z0-9_-]{16,100}$/.test(key)) throw new AppError('request.bad_form', 'form without its idempotency key');
   return key;
 }
+
+/** The notice on the refunds page after an action, by the `notice` it redirects with: its message key. */
+const REFUND_NOTICES: Record<string, string> = {
+  exported: 'refunds.notice.exported',
+  paid: 'refunds.notice.paid',
+};
 
 export function registerLedgerRoutes(router: Router, deps: Deps): void {
   const { db, config, clock } = deps;
@@ -87,7 +94,7 @@ export function registerLedgerRoutes(router: Router, deps: Deps): void {
 
   function refundForm(ctx: Context, invoice: Invoice, values: Record<string, string>, errors: Record<string, string>) {
     render(ctx, 'admin/refund.njk', {
-      title: `Record refund – ${invoice.number}`,
+      title: staffText('refund.pageTitle', { number: invoice.number }),
       section: 'invoices',
       invoice,
       values,
@@ -117,7 +124,8 @@ export function registerLedgerRoutes(router: Router, deps: Deps): void {
         payeeBic: payer?.payerBic ?? '',
         payeeBsb: bsbAccount ? `${bsbAccount[1]}-${bsbAccount[2]}` : '',
         payeeAccount: bsbAccount?.[3] ?? '',
-        reason: invoice.status === 'cancelled' ? `Invoice ${invoice.number} cancelled` : 'Overpayment',
+        reason:
+          invoice.status === 'cancelled' ? staffText('refund.defaultReason.cancelled', { number: invoice.number }) : staffText('refund.defaultReason.overpaid'),
         idempotencyKey: deps.randomBytes(18).toString('base64url'),
       },
       {},
@@ -142,29 +150,29 @@ export function registerLedgerRoutes(router: Router, deps: Deps): void {
     const errors: Record<string, string> = {};
     const amount = parseDecimalAmount(values.amount.replace(/,/g, ''), invoice.currency);
     const refundable = refundableMinor(invoice);
-    if (!amount.ok || amount.minor <= 0) errors.amount = `Enter the amount to refund in ${invoice.currency}.`;
-    else if (amount.minor > refundable) errors.amount = `At most ${minorToDecimalString(refundable, invoice.currency)} can be refunded.`;
+    if (!amount.ok || amount.minor <= 0) errors.amount = staffText('refund.error.amount', { currency: invoice.currency });
+    else if (amount.minor > refundable) errors.amount = staffText('refund.error.tooMuch', { refundable: minorToDecimalString(refundable, invoice.currency) });
     const date = parseCalendarDate(values.effectiveOn);
-    if (!date) errors.effectiveOn = 'Enter a real date, e.g. 2026-11-30.';
-    if (values.method !== 'bank_transfer' && values.method !== 'other') errors.method = 'Choose how the money goes back.';
-    if (values.payeeName.length < 2) errors.payeeName = 'Enter the name of the account holder to pay.';
-    if (values.reason.length < 3) errors.reason = 'Say why (it is kept with the refund).';
+    if (!date) errors.effectiveOn = staffText('refund.error.date');
+    if (values.method !== 'bank_transfer' && values.method !== 'other') errors.method = staffText('refund.error.method');
+    if (values.payeeName.length < 2) errors.payeeName = staffText('refund.error.payeeName');
+    if (values.reason.length < 3) errors.reason = staffText('refund.error.reason');
     let iban: string | null = null;
     let bsb: string | null = null;
     let account: string | null = null;
     if (values.method === 'bank_transfer') {
       if (values.payeeIban) {
-        if (!isValidIban(values.payeeIban)) errors.payeeIban = 'This IBAN is not valid (length or check digits).';
+        if (!isValidIban(values.payeeIban)) errors.payeeIban = staffText('refund.error.iban');
         else iban = normalizeIban(values.payeeIban);
       } else if (values.payeeBsb || values.payeeAccount) {
-        if (!/^\d{3}-?\d{3}$/.test(values.payeeBsb)) errors.payeeBsb = 'Enter a BSB like 062-000.';
+        if (!/^\d{3}-?\d{3}$/.test(values.payeeBsb)) errors.payeeBsb = staffText('refund.error.bsb');
         else bsb = values.payeeBsb.replace(/^(\d{3})-?(\d{3})$/, '$1-$2');
-        if (!/^\d{1,9}$/.test(values.payeeAccount.replace(/[ -]/g, ''))) errors.payeeAccount = 'Enter the account number (up to 9 digits).';
+        if (!/^\d{1,9}$/.test(values.payeeAccount.replace(/[ -]/g, ''))) errors.payeeAccount = staffText('refund.error.account');
         else account = values.payeeAccount.replace(/[ -]/g, '');
       } else {
-        errors.payeeIban = 'Enter an IBAN, or a BSB and account number.';
+        errors.payeeIban = staffText('refund.error.noAccount');
       }
-      if (values.payeeBic && !isValidBic(values.payeeBic)) errors.payeeBic = 'This BIC is not valid.';
+      if (values.payeeBic && !isValidBic(values.payeeBic)) errors.payeeBic = staffText('refund.error.bic');
     }
     if (Object.keys(errors).length > 0) {
       ctx.status = 422;
@@ -191,7 +199,7 @@ export function registerLedgerRoutes(router: Router, deps: Deps): void {
     const toPay = status === 'to_pay' ? refunds : listRefunds(db, 'to_pay');
     const currencies = [...new Set(toPay.filter((r) => r.method === 'bank_transfer').map((r) => r.currency))];
     render(ctx, 'admin/refunds.njk', {
-      title: 'Refunds',
+      title: staffText('refunds.title'),
       section: 'refunds',
       status,
       refunds,
@@ -201,10 +209,7 @@ export function registerLedgerRoutes(router: Router, deps: Deps): void {
         formats: refundFileFormats(config, currency),
         count: toPay.filter((r) => r.currency === currency).length,
       })),
-      notice:
-        typeof ctx.query.notice === 'string'
-          ? { exported: 'Bank file made: its refunds are marked as sent.', paid: 'Refund marked as paid.' }[ctx.query.notice]
-          : undefined,
+      notice: noticeText(REFUND_NOTICES, ctx.query.notice),
       today: today(),
     });
   });
@@ -245,7 +250,7 @@ export function registerLedgerRoutes(router: Router, deps: Deps): void {
   }
 
   router.get('exports', '/exports', function showExports(ctx) {
-    render(ctx, 'admin/exports.njk', { title: 'Exports', section: 'exports', from: `${today().slice(0, 7)}-01`, to: today() });
+    render(ctx, 'admin/exports.njk', { title: staffText('exports.pageTitle'), section: 'exports', from: `${today().slice(0, 7)}-01`, to: today() });
   });
 
   function csv(ctx: Context, name: string, header: readonly string[], rows: Iterable<unknown[]>) {

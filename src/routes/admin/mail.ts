@@ -11,6 +11,7 @@ import type { Deps } from '../../deps.js';
 import { AppError } from '../../errors.js';
 import { dataPaths } from '../../data-paths.js';
 import { render } from '../render.js';
+import { staffText } from './staff-text.js';
 
 const PAGE = 30;
 const NAME = /^[\w.-]+\.eml$/;
@@ -65,7 +66,7 @@ export function registerMailRoutes(router: Router, deps: Deps): void {
       }),
     );
     render(ctx, 'admin/mail-list.njk', {
-      title: 'Captured emails',
+      title: staffText('mail.title'),
       section: 'mail',
       messages,
       total: all.length,
@@ -78,7 +79,7 @@ export function registerMailRoutes(router: Router, deps: Deps): void {
   router.get('mail-message', '/mail/:name', async function showCapturedMail(ctx) {
     const { name, mail } = await load(ctx);
     render(ctx, 'admin/mail-message.njk', {
-      title: mail.subject ?? 'Email',
+      title: mail.subject ?? staffText('mailMessage.untitled'),
       section: 'mail',
       name,
       mail,

@@ -11,6 +11,7 @@ import { refusal } from '../../domain/invoice-lifecycle.js';
 import type { Deps } from '../../deps.js';
 import { AppError } from '../../errors.js';
 import { render } from '../render.js';
+import { staffText } from './staff-text.js';
 import { field, loadInvoiceParam, optionalField } from './forms.js';
 
 /**
@@ -30,7 +31,7 @@ export function registerPaymentRoutes(router: Router, deps: Deps): void {
 
   function paymentForm(ctx: Context, invoice: Invoice, values: Record<string, string>, errors: Record<string, string>) {
     render(ctx, 'admin/payment.njk', {
-      title: `Record payment – ${invoice.number}`,
+      title: staffText('payment.pageTitle', { number: invoice.number }),
       section: 'invoices',
       invoice,
       values,
@@ -75,9 +76,12 @@ export function registerPaymentRoutes(router: Router, deps: Deps): void {
     const errors: Record<string, string> = {};
     const amount = parseTypedAmount(values.amount, invoice.currency);
     if (!amount.ok || amount.minor <= 0)
-      errors.amount = `Enter the amount received in ${invoice.currency}, e.g. ${minorToDecimalString(amountDueMinor(invoice) || invoice.totalMinor, invoice.currency)}.`;
-    if (!parseCalendarDate(values.receivedOn)) errors.receivedOn = 'Enter the date the transfer arrived.';
-    else if (values.receivedOn > today()) errors.receivedOn = 'The date received cannot be in the future.';
+      errors.amount = staffText('payment.error.amount', {
+        currency: invoice.currency,
+        example: minorToDecimalString(amountDueMinor(invoice) || invoice.totalMinor, invoice.currency),
+      });
+    if (!parseCalendarDate(values.receivedOn)) errors.receivedOn = staffText('payment.error.receivedOn');
+    else if (values.receivedOn > today()) errors.receivedOn = staffText('payment.error.future');
     if (!/^[A-Za-z0-9_-]{16,100}$/.test(values.idempotencyKey) || !/^\d+$/.test(values.expectedPaid))
       throw new AppError('request.bad_form', 'payment form without its hidden fields');
     if (Object.keys(errors).length > 0) {

@@ -6,6 +6,7 @@ import { findStaffById, listStaff, ROLES, type Role, type Staff } from '../../db
 import type { Deps } from '../../deps.js';
 import { AppError } from '../../errors.js';
 import { render } from '../render.js';
+import { noticeText, staffText } from './staff-text.js';
 import { field, idParam } from './forms.js';
 
 /** Staff accounts are managed by administrators only. */
@@ -14,21 +15,22 @@ export const onlyAdmins: Middleware = async function onlyAdmins(ctx, next) {
   await next();
 };
 
+/** The notice shown after an action, by the `notice` it redirects with: its message key. */
 const NOTICES: Record<string, string> = {
-  added: 'Staff account added.',
-  disabled: 'Account disabled and signed out everywhere.',
-  enabled: 'Account enabled.',
-  password: 'Password set. The account was signed out everywhere.',
+  added: 'staff.notice.added',
+  disabled: 'staff.notice.disabled',
+  enabled: 'staff.notice.enabled',
+  password: 'staff.notice.password',
 };
 
 export function registerStaffRoutes(router: Router, deps: Deps): void {
   function page(ctx: Context, extra: Record<string, unknown> = {}) {
     render(ctx, 'admin/staff.njk', {
-      title: 'Staff accounts',
+      title: staffText('staff.title'),
       section: 'staff',
       accounts: listStaff(deps.db),
       roles: ROLES,
-      notice: typeof ctx.query.notice === 'string' ? NOTICES[ctx.query.notice] : undefined,
+      notice: noticeText(NOTICES, ctx.query.notice),
       values: {},
       ...extra,
     });
@@ -50,8 +52,8 @@ export function registerStaffRoutes(router: Router, deps: Deps): void {
     const values = { email: field(body, 'email', 254), name: field(body, 'name', 200), role: field(body, 'role', 20) };
     const password = typeof body.password === 'string' ? body.password : '';
     let error: string | undefined;
-    if (!/^[^\s@]+@[^\s@]+\.[^\s@]+$/.test(values.email)) error = 'Enter the email address of the new staff member.';
-    else if (!ROLES.includes(values.role as Role)) error = 'Choose a role.';
+    if (!/^[^\s@]+@[^\s@]+\.[^\s@]+$/.test(values.email)) error = staffText('staff.error.email');
+    else if (!ROLES.includes(values.role as Role)) error = staffText('staff.error.role');
     else {
       try {
         await createStaff(deps, staffActor(ctx.state.staff!), { email: values.email, name: values.name || null, role: values.role as Role, password });
@@ -72,7 +74,7 @@ export function registerStaffRoutes(router: Router, deps: Deps): void {
     const staff = loadStaff(ctx);
     if (staff.id === ctx.state.staff!.id) {
       ctx.status = 422;
-      return page(ctx, { error: 'You cannot disable your own account.' });
+      return page(ctx, { error: staffText('staff.error.disableSelf') });
     }
     try {
       setStaffEnabled(deps, staffActor(ctx.state.staff!), staff, false);

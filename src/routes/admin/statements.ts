@@ -23,6 +23,7 @@ import { balanceMinor, type Invoice } from '../../domain/invoice.js';
 import type { Deps } from '../../deps.js';
 import { AppError } from '../../errors.js';
 import { render } from '../render.js';
+import { staffText } from './staff-text.js';
 import { field, idParam } from './forms.js';
 
 /** The upload route: the only admin route that takes multipart bodies (see middleware/multipart.ts). */
@@ -31,21 +32,22 @@ export const STATEMENT_UPLOAD_PATH = '/admin/statements';
 export const STATEMENT_UPLOAD_LIMIT_BYTES = 10 * 1024 * 1024;
 
 const FORMATS = [
-  { value: 'auto', label: 'Recognise it from the content' },
-  { value: 'camt', label: 'camt.053 / camt.054 / camt.052 (ISO 20022 XML)' },
-  { value: 'mt940', label: 'MT940' },
-  { value: 'csv', label: 'CSV (with the profile below)' },
+  { value: 'auto', label: 'statements.format.auto' },
+  { value: 'camt', label: 'statements.format.camt' },
+  { value: 'mt940', label: 'statements.format.mt940' },
+  { value: 'csv', label: 'statements.format.csv' },
 ] as const;
 type FormatValue = (typeof FORMATS)[number]['value'];
 
+/** The review page's sections, in order; title and hint are message keys. */
 const GROUPS = [
-  { key: 'exact', title: 'Exact matches', hint: 'The payer named the invoice and paid its balance (within the payment tolerance).' },
-  { key: 'amount_differs', title: 'Amount differs', hint: 'The payer named the invoice but paid a different amount.' },
-  { key: 'suggested', title: 'Suggestions', hint: 'No usable reference: possible invoices by amount, payer name or organisation. Check before you record.' },
-  { key: 'unmatched', title: 'Unmatched', hint: 'Nothing points to an invoice: search for it, or mark it "Not ours".' },
-  { key: 'recorded', title: 'Recorded', hint: 'Recorded as payments.' },
-  { key: 'not_ours', title: 'Not ours', hint: 'Set aside: not a payment for an invoice.' },
-  { key: 'ignored', title: 'Ignored', hint: 'Debits and reversals: money that left the account, or a credit the bank took back.' },
+  { key: 'exact', title: 'statement.group.exact', hint: 'statement.group.exact.hint' },
+  { key: 'amount_differs', title: 'statement.group.amountDiffers', hint: 'statement.group.amountDiffers.hint' },
+  { key: 'suggested', title: 'statement.group.suggested', hint: 'statement.group.suggested.hint' },
+  { key: 'unmatched', title: 'statement.group.unmatched', hint: 'statement.group.unmatched.hint' },
+  { key: 'recorded', title: 'statement.group.recorded', hint: 'statement.group.recorded.hint' },
+  { key: 'not_ours', title: 'statement.group.notOurs', hint: 'statement.group.notOurs.hint' },
+  { key: 'ignored', title: 'statement.group.ignored', hint: 'statement.group.ignored.hint' },
 ] as const;
 
 function groupOf(line: StatementLineRow): (typeof GROUPS)[number]['key'] {
@@ -59,9 +61,9 @@ export function registerStatementRoutes(router: Router, deps: Deps): void {
 
   function uploadPage(ctx: Context, extra: Record<string, unknown> = {}) {
     render(ctx, 'admin/statements.njk', {
-      title: 'Bank statements',
+      title: staffText('statements.title'),
       section: 'statements',
-      formats: FORMATS,
+      formats: FORMATS.map((format) => ({ value: format.value, label: staffText(format.label) })),
       profiles: csvProfiles(deps),
       statements: listStatements(db),
       values: { format: 'auto', csvProfile: 'generic', profileJson: '' },
@@ -96,7 +98,7 @@ export function registerStatementRoutes(router: Router, deps: Deps): void {
     const file = ctx.state.files?.statement;
     if (!file || file.bytes.length === 0) {
       ctx.status = 422;
-      return uploadPage(ctx, { values, errors: { statement: 'Choose the bank statement file to upload.' } });
+      return uploadPage(ctx, { values, errors: { statement: staffText('statements.error.noFile') } });
     }
     try {
       const outcome = importStatement(deps, staffActor(ctx.state.staff!), { bytes: file.bytes, fileName: file.fileName || 'statement', format, csvProfile });
@@ -136,15 +138,21 @@ export function registerStatementRoutes(router: Router, deps: Deps): void {
       if (!invoices.has(id)) invoices.set(id, findInvoiceById(db, id));
       return invoices.get(id);
     };
-    const groups = GROUPS.map((group) => ({ ...group, lines: lines.filter((line) => groupOf(line) === group.key) }));
+    const groups = GROUPS.map((group) => ({
+      key: group.key,
+      title: staffText(group.title),
+      hint: staffText(group.hint),
+      lines: lines.filter((line) => groupOf(line) === group.key),
+    }));
     const query = ctx.query as Record<string, string | undefined>;
     render(ctx, 'admin/statement.njk', {
-      title: `Bank statement ${statement.id}`,
+      title: staffText('statement.pageTitle', { id: statement.id }),
       section: 'statements',
       statement,
       balanceProblems: statement.balanceProblems ? statement.balanceProblems.split('\n') : [],
       groups,
       invoice,
+      invoiceNumbers: (ids: number[]) => ids.map((id) => invoice(id)?.number).join(' + '),
       balance: (inv: Invoice) => balanceMinor(inv),
       payments: (line: StatementLineRow) => (line.state === 'recorded' ? paymentsOfLine(db, line.id) : []),
       notice: {
@@ -184,7 +192,7 @@ export function registerStatementRoutes(router: Router, deps: Deps): void {
     const suggestions = line.match?.kind === 'suggested' ? line.match.suggestions : [];
     const results = q ? listInvoices(db, { tab: 'all', q, sort: 'issued', dir: 'desc', limit: 20, today: today() }) : undefined;
     render(ctx, 'admin/statement-line.njk', {
-      title: `Pick the invoice – statement ${statement.id}`,
+      title: staffText('statementLine.pageTitle', { id: statement.id }),
       section: 'statements',
       statement,
       line,
