@@ -324,7 +324,7 @@ async function withPortal(fn: (deps: Deps) => Promise<void>): Promise<void> {
   const config = configOrExit();
   const { createPortal, secretsOf } = await import('./portal.js');
   const { createLogger } = await import('./logger.js');
-  const portal = createPortal(config, { logger: createLogger({ level: config.logLevel, secrets: secretsOf(config), destination: process.stderr }) });
+  const portal = createPortal(config, { logger: createLogger({ level: config.logLevel, secrets: secretsOf(config), destination: 2 }) });
   try {
     await fn(portal.deps);
     await portal.runner.idle();

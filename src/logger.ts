@@ -1,14 +1,21 @@
+import { isatty } from 'node:tty';
 import { pino, type DestinationStream, type Logger } from 'pino';
+import { prettyFactory } from 'pino-pretty';
 
 export type { Logger } from 'pino';
 
 /**
- * Structured JSON logs on stdout (journald, docker and log shippers read them as they are).
- * `secrets` are scrubbed from every line as a last line of defence: the code never logs them on
- * purpose, but an error message from a library might quote a URL that carries the API key.
+ * Structured JSON lines (journald, docker and log shippers read them as they are), or readable
+ * lines when a person is watching: output to a terminal is pretty-printed unless `pretty` says
+ * otherwise. `destination` is a file descriptor (default 1, stdout) or a stream (always JSON unless
+ * `pretty` is true). `secrets` are scrubbed from every line as a last line of defence: the code never
+ * logs them on purpose, but an error message from a library might quote a URL that carries the API key.
  */
-export function createLogger(options: { level: string; secrets?: string[]; destination?: DestinationStream }): Logger {
+export function createLogger(options: { level: string; secrets?: string[]; destination?: DestinationStream | 1 | 2; pretty?: boolean }): Logger {
   const secrets = (options.secrets ?? []).filter((s) => s.length >= 6);
+  const target = options.destination ?? 1;
+  const pretty = options.pretty ?? (typeof target === 'number' && isatty(target));
+  const stream = typeof target === 'number' ? pino.destination({ dest: target, sync: pretty }) : target;
   return pino(
     {
       level: options.level,
@@ -17,8 +24,18 @@ export function createLogger(options: { level: string; secrets?: string[]; desti
       redact: { paths: ['password', '*.password', 'apiKey', '*.apiKey', 'headers.cookie', 'headers.authorization', 'jwt'], censor: '[redacted]' },
       hooks: secrets.length > 0 ? { streamWrite: secretScrubber(secrets) } : {},
     },
-    options.destination ?? pino.destination({ dest: 1, sync: false }),
+    pretty ? prettyStream(stream) : stream,
   );
+}
+
+/**
+ * Each JSON line (already scrubbed by the hook) turned into pino-pretty's text in the same call, so
+ * a line logged just before process.exit is not lost in a transform queue. Writes to a terminal are
+ * synchronous, so nothing is gained by a worker thread.
+ */
+function prettyStream(out: DestinationStream): DestinationStream {
+  const prettify = prettyFactory({ translateTime: 'SYS:HH:MM:ss.l', ignore: 'pid,hostname' });
+  return { write: (line: string) => out.write(prettify(line)) };
 }
 
 /**

@@ -90,8 +90,10 @@ export function registerMailRoutes(router: Router, deps: Deps): void {
 
   router.get('mail-html', '/mail/:name/body.html', async function showCapturedMailHtml(ctx) {
     const { mail } = await load(ctx);
-    // Shown in a sandboxed frame: the email's HTML can neither run scripts nor reach the admin page.
-    ctx.set('Content-Security-Policy', "sandbox; default-src 'none'; style-src 'unsafe-inline'; img-src data:; frame-ancestors 'self'");
+    // Shown in a sandboxed frame: the email's HTML runs no script, submits no form and cannot
+    // navigate the admin page. It keeps the portal's origin only so that the admin page's own script
+    // can measure its height (same origin without scripts gives the email nothing to act with).
+    ctx.set('Content-Security-Policy', "sandbox allow-same-origin; default-src 'none'; style-src 'unsafe-inline'; img-src data:; frame-ancestors 'self'");
     ctx.type = 'html';
     ctx.body = typeof mail.html === 'string' ? mail.html : '<p>(This email has no HTML part.)</p>';
   });
