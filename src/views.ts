@@ -4,7 +4,7 @@ import { showsTax, type Invoice, type InvoiceStatus } from './domain/invoice.js'
 import { formatIban } from './domain/iban.js';
 import { formatMoney } from './domain/money.js';
 import { formatCreditorReference, formatPaymentReference, toCreditorReference } from './domain/payment-reference.js';
-import { translator, type MessageValues, type Translator } from './i18n.js';
+import { isLanguage, LANGUAGE_NAMES, translator, type MessageValues, type Translator } from './i18n.js';
 import { VIEWS_DIR } from './paths.js';
 
 export interface Views {
@@ -97,6 +97,7 @@ export function createViews(options: ViewOptions): Views {
     env.addFilter('country', function country(this: unknown, code: string) {
       return code ? countryName(code, i18nOf(this).locale) : '';
     });
+    env.addFilter('languageName', (code: string) => (isLanguage(code) ? LANGUAGE_NAMES[code] : code));
     // t('key', { name: value }): the message in the page's language; HTML pages keep its markup and escape the values.
     env.addGlobal('t', function t(this: unknown, key: string, values?: MessageValues) {
       const i18n = i18nOf(this);

@@ -203,7 +203,11 @@ describe('from payment to enrolment to the learner’s email', () => {
     const invoice = await issueInvoice({ currency: 'JPY', price: '30000' });
     const response = await pay(invoice.id, { amount: '100.5', receivedOn: '2030-01-01' });
     expect(response.status).toBe(422);
-    const text = pageText(await response.text());
+    const html = await response.text();
+    // Focus starts at a summary of the problems, each linking to its field.
+    expect(html).toMatch(/<div class="alert alert--error" role="alert" tabindex="-1" autofocus id="error-summary">\s*<h2>Please check these 2 fields<\/h2>/);
+    expect(html).toContain('<a href="#amount">');
+    const text = pageText(html);
     expect(text).toMatch(/Enter the amount received in JPY, e\.g\. 30000/);
     expect(text).toMatch(/cannot be in the future/);
     expect(invoiceRow(invoice.id).paidMinor).toBe(0);

@@ -9,13 +9,14 @@ import { joinClass, learnerClaims } from '../helpers/factories.js';
 import { pdfText } from '../helpers/pdf.js';
 import { locationPath, pageText, startTestPortal, type TestPortal } from '../helpers/portal.js';
 import { TestSmtpServer } from '../helpers/smtp.js';
+import { ADMIN, signIn } from '../helpers/staff.js';
 
 let smtp: TestSmtpServer;
 let t: TestPortal;
 
 beforeAll(async () => {
   smtp = await new TestSmtpServer().start();
-  t = await startTestPortal({ env: { SMTP_URL: smtp.url } });
+  t = await startTestPortal({ env: { SMTP_URL: smtp.url, ADMIN_EMAIL: ADMIN.email, ADMIN_PASSWORD: ADMIN.password } });
 });
 afterAll(async () => {
   await t?.close();
@@ -105,6 +106,13 @@ describe('choosing the language', () => {
     // The raw class id is for staff: learners see what they bought.
     expect(text).not.toMatch(/class-\d+/);
     expect(text).toMatch(/2026年\d+月\d+日/);
+
+    // Staff see which language the learner's emails and PDF are in; the finance desk stays English.
+    const id = (t.portal.deps.db.prepare('SELECT id FROM invoices WHERE buyer_email = ?').get('zhang.wei@example.cn') as { id: number }).id;
+    const staff = await signIn(t);
+    const admin = await (await staff.get(`/admin/invoices/${id}`)).text();
+    expect(htmlLang(admin)).toBe('en');
+    expect(pageText(admin)).toContain('Language 简体中文');
   });
 
   test('pages switched by link keep their language, and error pages follow the browser', async () => {
