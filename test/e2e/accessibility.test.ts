@@ -251,7 +251,7 @@ test('every learner page passes axe in every language, at 1280 and 390 px', asyn
           await visit(page, withLanguage(path, language), `${what} [${language}]`, status);
           if (what === 'billing form') {
             // Sent empty: the form comes back with its error summary.
-            await Promise.all([page.waitForNavigation(), page.click('button[type=submit]')]);
+            await Promise.all([page.waitForNavigation(), page.click('#billing-form .button--primary')]);
             await page.locator('.alert--error').waitFor();
             await check(page, `billing form with errors [${language}]`);
           }
