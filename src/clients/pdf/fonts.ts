@@ -166,7 +166,9 @@ export function textAdvance(family: FontFamily, weight: FontWeight, text: string
   let w = advanceCache.get(key);
   if (w === undefined) {
     const font = probeFont(family, weight);
-    w = (font.layout(text, []).advanceWidth * 1000) / font.unitsPerEm;
+    // Through the shaping cache: a word measured here is usually drawn next (and vice versa).
+    const run = hasGlyphInternals(font) ? shape(font, fontKey(family, weight), text, []) : font.layout(text, []);
+    w = (run.advanceWidth * 1000) / font.unitsPerEm;
     if (advanceCache.size >= ADVANCE_CACHE_MAX) advanceCache.delete(advanceCache.keys().next().value!);
     advanceCache.set(key, w);
   }
@@ -292,27 +294,35 @@ function replayLayout(font: InternalFont, recorded: RecordedLayout): ReplayedRun
   return new ReplayedRun(glyphs, positions);
 }
 
-/** Makes `font.layout` (one document's instance) reuse layouts recorded on other documents' instances of the same face. */
+/**
+ * fontkit's layout of `text` on `font` (an instance of `face`), replayed from an earlier layout of
+ * the same text on any instance of the face when that gives the same result here. No features and
+ * an empty list are the same to fontkit (both shape with the defaults), so they share entries.
+ */
+function shape(font: InternalFont, face: string, text: string, features: string[] | undefined): ReturnType<FontkitFont['layout']> {
+  const key = `${face}\u0000${features ? features.join(',') : ''}\u0000${text}`;
+  const variants = shapingCache.get(key);
+  for (const recorded of variants ?? []) {
+    const replayed = replayLayout(font, recorded);
+    if (replayed) return replayed as unknown as ReturnType<FontkitFont['layout']>;
+  }
+  const { run, recorded } = recordLayout(font, text, features);
+  if (variants) {
+    if (variants.length >= SHAPING_VARIANTS_MAX) variants.shift();
+    variants.push(recorded);
+  } else {
+    if (shapingCache.size >= SHAPING_CACHE_MAX) shapingCache.delete(shapingCache.keys().next().value!);
+    shapingCache.set(key, [recorded]);
+  }
+  return run;
+}
+
+/** Makes `font.layout` (one document's instance) reuse layouts recorded on other instances of the same face. */
 function shareShaping(font: InternalFont, face: string): FontkitFont {
-  font.layout = (text: string, features?: string[]) => {
-    if (features !== undefined && !Array.isArray(features))
-      return Object.getPrototypeOf(font).layout.call(font, text, features) as ReturnType<FontkitFont['layout']>;
-    const key = `${face}\u0000${features ? features.join(',') : '-'}\u0000${text}`;
-    const variants = shapingCache.get(key);
-    for (const recorded of variants ?? []) {
-      const replayed = replayLayout(font, recorded);
-      if (replayed) return replayed as unknown as ReturnType<FontkitFont['layout']>;
-    }
-    const { run, recorded } = recordLayout(font, text, features);
-    if (variants) {
-      if (variants.length >= SHAPING_VARIANTS_MAX) variants.shift();
-      variants.push(recorded);
-    } else {
-      if (shapingCache.size >= SHAPING_CACHE_MAX) shapingCache.delete(shapingCache.keys().next().value!);
-      shapingCache.set(key, [recorded]);
-    }
-    return run;
-  };
+  font.layout = (text: string, features?: string[]) =>
+    features === undefined || Array.isArray(features)
+      ? shape(font, face, text, features)
+      : (Object.getPrototypeOf(font).layout.call(font, text, features) as ReturnType<FontkitFont['layout']>);
   return font;
 }
 
