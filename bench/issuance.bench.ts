@@ -9,7 +9,7 @@
  *
  * Goal: at least 100 invoices a second. Baseline: GET /healthz over the same connections.
  *
- *   BENCH_ISSUANCE_INVOICES=600   invoices to issue (quick: 60)
+ *   BENCH_ISSUANCE_INVOICES=600   invoices to issue (quick: 40)
  */
 import { generateKeyPairSync } from 'node:crypto';
 import path from 'node:path';
@@ -33,7 +33,7 @@ async function inParallel<T>(items: T[], concurrency: number, work: (item: T) =>
 }
 
 export async function run(ctx: BenchContext): Promise<BenchResult> {
-  const count = Number(ctx.env.BENCH_ISSUANCE_INVOICES) || ctx.size(600, 60);
+  const count = Number(ctx.env.BENCH_ISSUANCE_INVOICES) || ctx.size(600, 40);
   const { privateKey, publicKey } = generateKeyPairSync('rsa', { modulusLength: 2048 });
   const portal = await startPortalProcess(
     path.join(ctx.tmpDir, 'cwd'),
