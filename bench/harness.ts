@@ -150,7 +150,7 @@ function time(fn: () => unknown): number {
  */
 export function compare(baseline: () => unknown, subject: () => unknown, options: CompareOptions = {}): Comparison {
   // --quick (BENCH_QUICK=1, set by the runner) caps every case's budget, whatever the module asked for.
-  const budgetMs = Math.min(options.budgetMs ?? (Number(process.env.BENCH_BUDGET_MS) || 1000), process.env.BENCH_QUICK === '1' ? 100 : Infinity);
+  const budgetMs = Math.min(options.budgetMs ?? (Number(process.env.BENCH_BUDGET_MS) || 1000), process.env.BENCH_QUICK === '1' ? 50 : Infinity);
   const minRuns = options.minRuns ?? 5;
   const maxRuns = options.maxRuns ?? 200;
   collectGarbage();

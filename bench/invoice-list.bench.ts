@@ -118,7 +118,7 @@ function check(ctx: BenchContext, migrationsDir: string): string {
 }
 
 export async function run(ctx: BenchContext): Promise<BenchResult> {
-  const count = Number(ctx.env.BENCH_INVOICES ?? ctx.size(1_000_000, 20_000));
+  const count = Number(ctx.env.BENCH_INVOICES ?? ctx.size(1_000_000, 10_000));
   if (!Number.isSafeInteger(count) || count < 1000) throw new Error(`BENCH_INVOICES must be a whole number >= 1000, got ${ctx.env.BENCH_INVOICES}`);
   const migrationsDir = path.join(ctx.root, 'src', 'db', 'migrations');
   const notes: string[] = [];

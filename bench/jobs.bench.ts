@@ -10,8 +10,8 @@
  *    spawning it to the first healthy /healthz, and its resident memory while staff page through the
  *    finance desk's list over HTTP.
  *
- *   BENCH_JOB_TOTAL=1000000    invoices in the database (quick: 50,000)
- *   BENCH_JOB_INVOICES=100000  of which stale (quick: 5,000)
+ *   BENCH_JOB_TOTAL=1000000    invoices in the database (quick: 20,000)
+ *   BENCH_JOB_INVOICES=100000  of which stale (quick: 2,000)
  */
 import { generateKeyPairSync, randomUUID } from 'node:crypto';
 import path from 'node:path';
@@ -81,8 +81,8 @@ async function signTokens(fixture: PortalFixture, count: number): Promise<string
 }
 
 export async function run(ctx: BenchContext): Promise<BenchResult> {
-  const stale = Number(ctx.env.BENCH_JOB_INVOICES) || ctx.size(100_000, 5_000);
-  const total = Number(ctx.env.BENCH_JOB_TOTAL) || ctx.size(1_000_000, 50_000);
+  const stale = Number(ctx.env.BENCH_JOB_INVOICES) || ctx.size(100_000, 2_000);
+  const total = Number(ctx.env.BENCH_JOB_TOTAL) || ctx.size(1_000_000, 20_000);
   const dataDir = path.join(ctx.tmpDir, 'data');
   const seeding = performance.now();
   // The finance desk's data set, dated so that its own few thousand open invoices are recent.
@@ -102,7 +102,7 @@ export async function run(ctx: BenchContext): Promise<BenchResult> {
       `seeded ${total.toLocaleString('en')} invoices (${stale.toLocaleString('en')} to go stale) in ${Math.round((performance.now() - seeding) / 1000)} s`,
     );
     fixture.clock.advanceDays(31);
-    const tokens = await signTokens(fixture, ctx.size(6_000, 1_500));
+    const tokens = await signTokens(fixture, ctx.size(6_000, 1_000));
     const toExpire = fixture.portal.deps.db
       .prepare(`SELECT COUNT(*) FROM invoices WHERE status = 'awaiting_payment' AND expires_at <= ?`)
       .pluck()
@@ -125,7 +125,7 @@ export async function run(ctx: BenchContext): Promise<BenchResult> {
     let pages = 0;
     try {
       const cookie = await signIn(server.url);
-      const until = performance.now() + ctx.size(10_000, 2_000);
+      const until = performance.now() + ctx.size(10_000, 1_000);
       const tabs = ['all', 'awaiting', 'overdue', 'paid', 'expired', 'enrolled'];
       while (performance.now() < until) {
         const response = await fetch(`${server.url}/admin?tab=${tabs[pages % tabs.length]}${pages % 3 === 0 ? '&q=gmail' : ''}`, { headers: { cookie } });

@@ -54,6 +54,32 @@ function rssOf(pid: number): number {
   }
 }
 
+/** CPU time a process has used so far, ms: its main thread, and all its other threads (workers, libuv, V8) together. Linux only; zeros elsewhere. */
+export function cpuTimeOf(pid: number): { mainMs: number; otherMs: number } {
+  // utime and stime, in clock ticks (100 a second on Linux), are fields 14 and 15 of /proc/<pid>/task/<tid>/stat.
+  const ticks = (stat: string): number => {
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    return Number(fields[11]) + Number(fields[12]);
+  };
+  let mainMs = 0;
+  let otherMs = 0;
+  try {
+    for (const tid of fs.readdirSync(`/proc/${pid}/task`)) {
+      let ms: number;
+      try {
+        ms = ticks(fs.readFileSync(`/proc/${pid}/task/${tid}/stat`, 'utf8')) * 10;
+      } catch {
+        continue; // the thread ended meanwhile
+      }
+      if (tid === String(pid)) mainMs += ms;
+      else otherMs += ms;
+    }
+  } catch {
+    // not Linux, or the process is gone
+  }
+  return { mainMs, otherMs };
+}
+
 /** A baseline server (bench/baseline-servers.ts) in its own process. */
 export async function startBaseline(kind: 'bare' | 'jose' | 'gateway', env: Record<string, string>): Promise<ServerProcess> {
   const child = fork(path.join(here, 'baseline-servers.js'), [kind], { env: { ...process.env, ...env }, stdio: ['ignore', 'ignore', 'inherit', 'ipc'] });

@@ -9,7 +9,7 @@
  * open ones. Each timed import is a different file (other transfer ids), so no line is skipped as
  * a duplicate. Baseline: parsing the same file alone.
  *
- *   BENCH_IMPORT_INVOICES=40000 BENCH_IMPORT_LINES=1000   a smaller run
+ *   BENCH_IMPORT_INVOICES=40000 BENCH_IMPORT_LINES=1000   a smaller run (the --quick size)
  */
 import { generateKeyPairSync } from 'node:crypto';
 import { BENCH_PORTAL_ENV } from './portal-env.js';
@@ -36,8 +36,9 @@ const BUDGET_MS = 3_000;
 const TODAY = '2026-11-26';
 
 export async function run(ctx: BenchContext): Promise<BenchResult> {
-  const seeded = Number(ctx.env.BENCH_IMPORT_INVOICES) || 400_000;
-  const lineCount = Number(ctx.env.BENCH_IMPORT_LINES) || 10_000;
+  // Quick: a tenth of each, still a statement through parse, load, match and store.
+  const seeded = Number(ctx.env.BENCH_IMPORT_INVOICES) || ctx.size(400_000, 40_000);
+  const lineCount = Number(ctx.env.BENCH_IMPORT_LINES) || ctx.size(10_000, 1_000);
   const file = path.join(ctx.tmpDir, `statement-import-${seeded}.db`);
   ctx.log(`seeding ${seeded.toLocaleString('en')} invoices into ${file}`);
   const migrationsDir = path.join(ctx.root, 'src', 'db', 'migrations');

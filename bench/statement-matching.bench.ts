@@ -13,7 +13,7 @@
  * payments in another currency and references cut by the bank. Lines whose outcome is certain by
  * construction are checked: a fast wrong answer is not a result.
  *
- *   BENCH_MATCH_INVOICES=20000 BENCH_MATCH_LINES=2000   a smaller run
+ *   BENCH_MATCH_INVOICES=20000 BENCH_MATCH_LINES=2000   a smaller run (the --quick size)
  */
 import { formatInvoiceNumber } from '../src/domain/invoice.js';
 import { formatCreditorReference, formatPaymentReference, toCreditorReference } from '../src/domain/payment-reference.js';
@@ -194,8 +194,9 @@ export function statementLines(invoices: OpenInvoice[], count: number, rand: Ran
 }
 
 export async function run(ctx: BenchContext): Promise<BenchResult> {
-  const invoiceCount = Number(ctx.env.BENCH_MATCH_INVOICES) || 100_000;
-  const lineCount = Number(ctx.env.BENCH_MATCH_LINES) || 10_000;
+  // Quick: a fifth of each; every certain outcome is still checked.
+  const invoiceCount = Number(ctx.env.BENCH_MATCH_INVOICES) || ctx.size(100_000, 20_000);
+  const lineCount = Number(ctx.env.BENCH_MATCH_LINES) || ctx.size(10_000, 2_000);
   const rand = random(20260701);
   const started = performance.now();
   const invoices = openInvoices(invoiceCount, rand);
@@ -239,9 +240,9 @@ export async function run(ctx: BenchContext): Promise<BenchResult> {
   };
   const noReference = lines.filter((_, i) => generated[i]!.kind === 'learner' || generated[i]!.kind === 'employer');
 
-  const whole = compare(baseline, () => matchAll(buildMatchIndex(invoices, { invoicePrefix: PREFIX })), { minRuns: 5 });
-  const build = compare(baselineMap, () => buildMatchIndex(invoices, { invoicePrefix: PREFIX }), { minRuns: 5 });
-  const matching = compare(baseline, () => matchAll(index), { minRuns: 5 });
+  const whole = compare(baseline, () => matchAll(buildMatchIndex(invoices, { invoicePrefix: PREFIX })), { minRuns: ctx.size(5, 3) });
+  const build = compare(baselineMap, () => buildMatchIndex(invoices, { invoicePrefix: PREFIX }), { minRuns: ctx.size(5, 3) });
+  const matching = compare(baseline, () => matchAll(index), { minRuns: ctx.size(5, 3) });
   const suggesting = compare(baseline, () => {
     for (const line of noReference) if (matchLine(index, line, tolerance).kind === 'suggested') sink++;
   });

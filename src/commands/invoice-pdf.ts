@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import type { InvoicePdfModel, PdfLabels } from '../clients/pdf/invoice-pdf.js';
+import { renderInvoicePdfOffThread } from '../clients/pdf/render-worker.js';
 import type { Config } from '../config.js';
 import { dataPaths } from '../data-paths.js';
 import { recordCreditNotePdfChecksum, type CreditNote } from '../db/credit-notes.js';
@@ -266,14 +267,9 @@ async function renderAndStore(deps: Pick<Deps, 'logger'>, document: StoredDocume
 }
 
 /**
- * Loaded on first use: pdfkit, fontkit and qrcode take about half a second to import, which every
- * start of the portal paid before it could answer /healthz.
+ * Loaded on first render, as the renderer is (on its worker thread, src/clients/pdf/render-worker.ts):
+ * the XML writer is only needed to render, and importing it would slow every start.
  */
-async function loadRenderer() {
-  return (await import('../clients/pdf/invoice-pdf.js')).renderInvoicePdf;
-}
-
-/** Loaded with the renderer, for the same reason: the XML writer is only needed to render. */
 function loadEInvoices() {
   return import('./e-invoices.js');
 }
@@ -284,7 +280,7 @@ export function ensureInvoicePdf(deps: Pick<Deps, 'config' | 'db' | 'logger'>, i
     file: dataPaths(deps.config).invoicePdf(invoice.number),
     sha256: invoice.pdfSha256,
     render: async () =>
-      (await loadRenderer())({ ...buildInvoicePdfModel(deps.config, invoice), facturXml: (await loadEInvoices()).facturXmlFor(deps, invoice) }),
+      renderInvoicePdfOffThread({ ...buildInvoicePdfModel(deps.config, invoice), facturXml: (await loadEInvoices()).facturXmlFor(deps, invoice) }),
     recordChecksum: (checksum) => recordPdfChecksum(deps.db, invoice.id, checksum),
   });
 }
@@ -295,7 +291,10 @@ export function ensureCreditNotePdf(deps: Pick<Deps, 'config' | 'db' | 'logger'>
     file: dataPaths(deps.config).creditNotePdf(note.number),
     sha256: note.pdfSha256,
     render: async () =>
-      (await loadRenderer())({ ...buildCreditNotePdfModel(deps.config, invoice, note), facturXml: (await loadEInvoices()).facturXmlFor(deps, invoice, note) }),
+      renderInvoicePdfOffThread({
+        ...buildCreditNotePdfModel(deps.config, invoice, note),
+        facturXml: (await loadEInvoices()).facturXmlFor(deps, invoice, note),
+      }),
     recordChecksum: (checksum) => recordCreditNotePdfChecksum(deps.db, note.id, checksum),
   });
 }

@@ -21,7 +21,8 @@
  * states), UK VAT, the Australian ABN, the NZ IRD/GST number and the German Steuernummer. Malaysia
  * is not covered by it (only the NRIC), so its rules are kept here as data, with their sources.
  */
-import { stdnum, type Validator } from 'stdnum';
+import { createRequire } from 'node:module';
+import type { Validator } from 'stdnum';
 
 export type TaxIdScheme = 'eu_vat' | 'xi_vat' | 'gb_vat' | 'au_abn' | 'nz_gst' | 'my_sst' | 'my_tin' | 'de_stnr' | 'free_text';
 
@@ -40,11 +41,39 @@ export type TaxIdResult =
     }
   | { ok: false; message: string };
 
+const require = createRequire(import.meta.url);
+
+/**
+ * One of stdnum's validators, loaded with its country's module when first used: stdnum's index
+ * loads the rules of about a hundred countries (a fifth of a second, on every start of the portal),
+ * and a portal meets a handful. The validators are named here once; a missing one means the
+ * library changed under us (tests use every one).
+ */
 function pick(country: string, name: string): Validator {
-  const validator = stdnum[country]?.[name];
-  // The validators are named here once; a missing one means the library changed under us.
-  if (!validator) throw new Error(`stdnum has no ${country}.${name} validator`);
-  return validator;
+  let loaded: Validator | undefined;
+  const load = (): Validator => {
+    if (!loaded) {
+      const validators = require(`stdnum/lib/cjs/${country.toLowerCase()}/index.js`) as Record<string, Validator | undefined>;
+      const validator = validators[name];
+      if (!validator) throw new Error(`stdnum has no ${country}.${name} validator`);
+      loaded = validator;
+    }
+    return loaded;
+  };
+  return {
+    get name() {
+      return load().name;
+    },
+    get localName() {
+      return load().localName;
+    },
+    get abbreviation() {
+      return load().abbreviation;
+    },
+    compact: (value) => load().compact(value),
+    format: (value) => load().format(value),
+    validate: (value) => load().validate(value),
+  };
 }
 
 interface VatCountry {

@@ -148,9 +148,10 @@ export function learnerRoutes(deps: Deps): Router {
       : { invoice: findInvoiceById(db, request.invoiceId!)!, created: false };
     ctx.state.logFields = { invoice: invoice.number, created, language };
     if (created) {
-      // Render now so the PDF link on the next page answers at once; if this fails the PDF is
-      // rendered on first download or by the mail worker, so the learner is not held up.
-      await ensureInvoicePdf(deps, invoice).catch((err: unknown) => deps.logger.error({ err, invoice: invoice.number }, 'invoice PDF rendering failed'));
+      // Rendering starts now, on a worker thread, and the learner is not held up for it: a download
+      // of the PDF linked from the next page waits for this render. If it fails, the PDF is
+      // rendered on first download or by the mail worker.
+      void ensureInvoicePdf(deps, invoice).catch((err: unknown) => deps.logger.error({ err, invoice: invoice.number }, 'invoice PDF rendering failed'));
     }
     ctx.status = 303;
     ctx.redirect(`${invoiceLinks(config.publicUrl, invoice).status}/confirmation`);

@@ -306,6 +306,28 @@ describe('renderInvoicePdf', () => {
     expect(text).not.toContain('\u00a0');
   });
 
+  it('renders the same bytes when its words were shaped before for other documents', async () => {
+    // Words shaped for one document are replayed for the next (fonts.ts); a glyph shared by
+    // U+0020 and U+00A0 (Arabic, SC) or by a ligature's parts must still get the code points of
+    // its first use in *this* document.
+    const tricky = (): InvoicePdfModel =>
+      multiScriptModel({
+        buyer: { name: 'Office ﬁ\u00a0fl Y', email: 'x@example.com', address: 'شارع\u00a0الملك فهد\n中文\u00a0字 中文 字\nشارع الملك\u00a0فهد' },
+      });
+    const renderFresh = async (model: InvoicePdfModel): Promise<Buffer> => {
+      vi.resetModules();
+      return (await import('../../src/clients/pdf/invoice-pdf.js')).renderInvoicePdf(model);
+    };
+    const trickyAlone = await renderFresh(tricky());
+    const multiAlone = await renderFresh(multiScriptModel());
+    vi.resetModules();
+    const render = (await import('../../src/clients/pdf/invoice-pdf.js')).renderInvoicePdf;
+    expect((await render(multiScriptModel())).equals(multiAlone)).toBe(true);
+    expect((await render(tricky())).equals(trickyAlone)).toBe(true);
+    expect((await render(multiScriptModel())).equals(multiAlone)).toBe(true);
+    expect((await render(tricky())).equals(trickyAlone)).toBe(true);
+  });
+
   it('sets the document info from the model', async () => {
     const { path, pdf } = await renderToFile(latinModel());
     const info = run('pdfinfo', ['-isodates', path]).stdout.toString('utf8');

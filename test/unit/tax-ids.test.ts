@@ -80,6 +80,8 @@ describe('EU VAT numbers', () => {
     expect(countries).toEqual([...EU_MEMBER_STATES].sort());
     expect([...EU_VAT_COUNTRIES.keys()]).toContain('EL');
     expect([...EU_VAT_COUNTRIES.keys()]).not.toContain('GR');
+    // Each country's check is loaded from stdnum on first use: every one must exist there.
+    for (const { validator } of EU_VAT_COUNTRIES.values()) expect(validator.name).toMatch(/\w/);
   });
 });
 

@@ -140,6 +140,15 @@ export function documentFont(family: FontFamily, weight: FontWeight): FontkitFon
   return font;
 }
 
+/**
+ * documentFont() whose shaping (fontkit's `layout`, which pdfkit calls for every word of every
+ * document) is remembered across documents; see `shareShaping`.
+ */
+export function typesettingFont(family: FontFamily, weight: FontWeight): FontkitFont {
+  const font = documentFont(family, weight);
+  return hasGlyphInternals(font) ? shareShaping(font, fontKey(family, weight)) : font;
+}
+
 function isPlainObject(v: unknown): v is Record<string, unknown> {
   return typeof v === 'object' && v !== null && !Array.isArray(v);
 }
@@ -157,11 +166,164 @@ export function textAdvance(family: FontFamily, weight: FontWeight, text: string
   let w = advanceCache.get(key);
   if (w === undefined) {
     const font = probeFont(family, weight);
-    w = (font.layout(text, []).advanceWidth * 1000) / font.unitsPerEm;
+    // Through the shaping cache: a word measured here is usually drawn next (and vice versa).
+    const run = hasGlyphInternals(font) ? shape(font, fontKey(family, weight), text, []) : font.layout(text, []);
+    w = (run.advanceWidth * 1000) / font.unitsPerEm;
     if (advanceCache.size >= ADVANCE_CACHE_MAX) advanceCache.delete(advanceCache.keys().next().value!);
     advanceCache.set(key, w);
   }
   return w;
+}
+
+// ---------------------------------------------------------------------------
+// Shaping shared across documents
+//
+// Shaping a word (GSUB/GPOS lookups) was most of a render, and every document shaped every word
+// again on its own font instance. The result of fontkit's layout depends on the font's tables,
+// the text and features, and on one piece of per-instance state: the code points a glyph object
+// was first created with (a glyph reached from U+0020 and U+00A0 is one object, and its first
+// code points go into the document's ToUnicode map and into the shaper's mark detection). So a
+// layout is recorded with every glyph it touched (creating or reusing) and the code points each
+// glyph had when touched; it is replayed on another document's instance only when each of those
+// glyphs there has, or would be created with, the same code points. Replaying creates the same
+// glyph objects the real layout would have created, so the document's bytes are the same as
+// without the cache. Otherwise the real layout runs.
+
+interface GlyphObject {
+  id: number;
+  codePoints: number[];
+}
+/** fontkit internals the replay needs (present in fontkit 2; checked before use). */
+interface FontkitInternals {
+  _glyphs: Record<number, GlyphObject | undefined>;
+  getGlyph(id: number, codePoints?: number[]): GlyphObject | null;
+  _getBaseGlyph(id: number, codePoints?: number[]): GlyphObject | null;
+}
+type InternalFont = FontkitFont & FontkitInternals;
+
+interface GlyphTouch {
+  id: number;
+  /** the code points the call passed (what a new glyph object gets) */
+  codePoints: number[];
+  /** reached through _getBaseGlyph rather than getGlyph */
+  base: boolean;
+  /** the code points the glyph had when the layout touched it */
+  seen: number[];
+}
+interface RecordedLayout {
+  touches: GlyphTouch[];
+  glyphIds: number[];
+  /** xAdvance, yAdvance, xOffset, yOffset per glyph, in font units */
+  positions: number[];
+}
+
+/** What fontkit's GlyphRun gives pdfkit: glyphs, positions (scaled in place by pdfkit) and their sum. */
+class ReplayedRun {
+  constructor(
+    readonly glyphs: GlyphObject[],
+    readonly positions: { xAdvance: number; yAdvance: number; xOffset: number; yOffset: number }[],
+  ) {}
+
+  get advanceWidth(): number {
+    let width = 0;
+    for (const position of this.positions) width += position.xAdvance;
+    return width;
+  }
+}
+
+const shapingCache = new Map<string, RecordedLayout[]>();
+const SHAPING_CACHE_MAX = 20_000;
+const SHAPING_VARIANTS_MAX = 4;
+
+function hasGlyphInternals(font: FontkitFont): font is InternalFont {
+  const f = font as Partial<FontkitInternals>;
+  return isPlainObject(f._glyphs) && typeof f.getGlyph === 'function' && typeof f._getBaseGlyph === 'function';
+}
+
+const sameCodePoints = (a: readonly number[], b: readonly number[]): boolean => a.length === b.length && a.every((cp, i) => cp === b[i]);
+
+function recordLayout(font: InternalFont, text: string, features: string[] | undefined): { run: ReturnType<FontkitFont['layout']>; recorded: RecordedLayout } {
+  const touches: GlyphTouch[] = [];
+  const touched = new Set<number>();
+  const touch = (id: number, codePoints: number[], base: boolean): void => {
+    if (touched.has(id)) return;
+    touched.add(id);
+    const existing = font._glyphs[id];
+    touches.push({ id, codePoints: [...codePoints], base, seen: [...(existing ? existing.codePoints : codePoints)] });
+  };
+  const { getGlyph, _getBaseGlyph: getBaseGlyph } = font;
+  font.getGlyph = function (id: number, codePoints: number[] = []) {
+    touch(id, codePoints, false);
+    return getGlyph.call(this, id, codePoints);
+  };
+  font._getBaseGlyph = function (id: number, codePoints: number[] = []) {
+    touch(id, codePoints, true);
+    return getBaseGlyph.call(this, id, codePoints);
+  };
+  let run: ReturnType<FontkitFont['layout']>;
+  try {
+    run = Object.getPrototypeOf(font).layout.call(font, text, features) as ReturnType<FontkitFont['layout']>;
+  } finally {
+    // Back to the prototype's methods.
+    delete (font as Partial<FontkitInternals>).getGlyph;
+    delete (font as Partial<FontkitInternals>)._getBaseGlyph;
+  }
+  const positions: number[] = [];
+  for (const p of run.positions) positions.push(p.xAdvance, p.yAdvance, p.xOffset, p.yOffset);
+  return { run, recorded: { touches, glyphIds: run.glyphs.map((g) => g.id), positions } };
+}
+
+function replayLayout(font: InternalFont, recorded: RecordedLayout): ReplayedRun | null {
+  for (const t of recorded.touches) {
+    const existing = font._glyphs[t.id];
+    if (!sameCodePoints(existing ? existing.codePoints : t.codePoints, t.seen)) return null;
+  }
+  for (const t of recorded.touches) {
+    if (font._glyphs[t.id]) continue;
+    if (t.base) font._getBaseGlyph(t.id, t.codePoints.slice());
+    else font.getGlyph(t.id, t.codePoints.slice());
+  }
+  const glyphs: GlyphObject[] = [];
+  for (const id of recorded.glyphIds) {
+    const glyph = font._glyphs[id];
+    if (!glyph) return null;
+    glyphs.push(glyph);
+  }
+  const p = recorded.positions;
+  const positions = glyphs.map((_, i) => ({ xAdvance: p[4 * i]!, yAdvance: p[4 * i + 1]!, xOffset: p[4 * i + 2]!, yOffset: p[4 * i + 3]! }));
+  return new ReplayedRun(glyphs, positions);
+}
+
+/**
+ * fontkit's layout of `text` on `font` (an instance of `face`), replayed from an earlier layout of
+ * the same text on any instance of the face when that gives the same result here. No features and
+ * an empty list are the same to fontkit (both shape with the defaults), so they share entries.
+ */
+function shape(font: InternalFont, face: string, text: string, features: string[] | undefined): ReturnType<FontkitFont['layout']> {
+  const key = `${face}\u0000${features ? features.join(',') : ''}\u0000${text}`;
+  const variants = shapingCache.get(key);
+  for (const recorded of variants ?? []) {
+    const replayed = replayLayout(font, recorded);
+    if (replayed) return replayed as unknown as ReturnType<FontkitFont['layout']>;
+  }
+  const { run, recorded } = recordLayout(font, text, features);
+  if (variants) {
+    if (variants.length >= SHAPING_VARIANTS_MAX) variants.shift();
+    variants.push(recorded);
+  } else {
+    if (shapingCache.size >= SHAPING_CACHE_MAX) shapingCache.delete(shapingCache.keys().next().value!);
+    shapingCache.set(key, [recorded]);
+  }
+  return run;
+}
+
+/** Makes `font.layout` (one document's instance) reuse layouts recorded on other instances of the same face. */
+function shareShaping(font: InternalFont, face: string): FontkitFont {
+  font.layout = (text: string, features?: string[]) =>
+    features === undefined || Array.isArray(features)
+      ? shape(font, face, text, features)
+      : (Object.getPrototypeOf(font).layout.call(font, text, features) as ReturnType<FontkitFont['layout']>);
+  return font;
 }
 
 /** Which font files have been read so far (for diagnostics and tests). */

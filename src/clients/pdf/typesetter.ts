@@ -7,7 +7,18 @@
  * Intl.Segmenter word boundaries), after '/', '-', '?', '&' and '=' (URLs), and as a last resort
  * between grapheme clusters. All runs of a line share one alphabetic baseline.
  */
-import { documentFont, fontKey, isRtlParagraph, sanitizeText, splitByFont, textAdvance, visualRuns, type FontFamily, type FontWeight } from './fonts.js';
+import {
+  fontKey,
+  isRtlParagraph,
+  sanitizeText,
+  splitByFont,
+  textAdvance,
+  typesettingFont,
+  visualRuns,
+  type FontFamily,
+  type FontWeight,
+  type VisualRun,
+} from './fonts.js';
 
 export type Doc = PDFKit.PDFDocument;
 export type Align = 'left' | 'right' | 'center';
@@ -120,6 +131,32 @@ function lastChar(s: string): string {
   return String.fromCodePoint(s.codePointAt(start)!);
 }
 
+/**
+ * A bounded process-wide memo (oldest entries dropped first). Measuring, wrapping and splitting
+ * text into runs depend only on their arguments, and an invoice's labels and most of its values
+ * come back document after document.
+ */
+class Memo<V> {
+  private readonly entries = new Map<string, V>();
+
+  constructor(private readonly max: number) {}
+
+  get(key: string, compute: () => V): V {
+    let value = this.entries.get(key);
+    if (value === undefined) {
+      value = compute();
+      if (this.entries.size >= this.max) this.entries.delete(this.entries.keys().next().value!);
+      this.entries.set(key, value);
+    }
+    return value;
+  }
+}
+
+const sanitized = new Memo<string>(5_000);
+const widths = new Memo<number>(20_000);
+const wrappedLines = new Memo<readonly Readonly<Line>[]>(5_000);
+const runsOfLine = new Memo<readonly Readonly<VisualRun>[]>(5_000);
+
 /** Measures, wraps and draws text in any script (see the module comment). */
 export class Typesetter {
   private readonly registered = new Set<string>();
@@ -131,7 +168,7 @@ export class Typesetter {
     if (!this.registered.has(key)) {
       // pdfkit takes a fontkit font wherever it takes a font file (PDFFontFactory.open
       // checks for a `layout` method); @types/pdfkit only lists paths and buffers.
-      this.doc.registerFont(key, documentFont(family, weight) as unknown as Buffer);
+      this.doc.registerFont(key, typesettingFont(family, weight) as unknown as Buffer);
       this.registered.add(key);
     }
     this.doc.font(key).fontSize(size);
@@ -143,18 +180,24 @@ export class Typesetter {
   }
 
   measure(text: string, weight: FontWeight, size: number): number {
-    let w = 0;
-    for (const run of splitByFont(text)) w += this.runWidth(run.family, weight, run.text, size);
-    return w;
+    return widths.get(`${weight}\u0000${size}\u0000${text}`, () => {
+      let w = 0;
+      for (const run of splitByFont(text)) w += this.runWidth(run.family, weight, run.text, size);
+      return w;
+    });
   }
 
   layout(text: string, style: Style, maxWidth: number): Block {
     const full: FullStyle = { weight: 'regular', color: COLOR.ink, leading: 1.35, ...style };
-    const lines: Line[] = [];
-    for (const paragraph of sanitizeText(text).split('\n')) {
-      const rtl = isRtlParagraph(paragraph);
-      for (const t of this.wrap(paragraph, full, maxWidth)) lines.push({ text: t, width: this.measure(t, full.weight, full.size), rtl });
-    }
+    const laidOut = wrappedLines.get(`${full.weight}\u0000${full.size}\u0000${maxWidth}\u0000${text}`, () => {
+      const computed: Line[] = [];
+      for (const paragraph of sanitized.get(text, () => sanitizeText(text)).split('\n')) {
+        const rtl = isRtlParagraph(paragraph);
+        for (const t of this.wrap(paragraph, full, maxWidth)) computed.push({ text: t, width: this.measure(t, full.weight, full.size), rtl });
+      }
+      return computed;
+    });
+    const lines: Line[] = laidOut.map((line) => ({ ...line }));
     const lineHeight = full.size * full.leading;
     return {
       lines,
@@ -174,7 +217,8 @@ export class Typesetter {
     const weight = style.weight ?? 'regular';
     const widest = Math.max(
       0,
-      ...sanitizeText(text)
+      ...sanitized
+        .get(text, () => sanitizeText(text))
         .split('\n')
         .map((p) => this.measure(p, weight, style.size)),
     );
@@ -243,7 +287,7 @@ export class Typesetter {
     const startX = cx;
     const baseline = top + lineHeight / 2 + (CAP * style.size) / 2;
     this.doc.fillColor(style.color);
-    for (const run of visualRuns(line.text, line.rtl)) {
+    for (const run of runsOfLine.get(`${line.rtl ? 1 : 0}\u0000${line.text}`, () => visualRuns(line.text, line.rtl))) {
       const width = this.runWidth(run.family, style.weight, run.text, style.size);
       this.useFont(run.family, style.weight, style.size);
       // Left-to-right runs are shaped word by word through pdfkit's per-document

@@ -1,0 +1,99 @@
+/**
+ * Invoice PDFs rendered on a worker thread, so that issuing an invoice does not hold the event loop
+ * for the render (layout, font subsetting and compression were most of an issue's main-thread
+ * time) and the render uses a second core. The worker runs the same renderer on the same model,
+ * and the renderer's bytes depend only on the model (fonts.ts), so the PDF is byte for byte the one
+ * rendered in-process.
+ *
+ * One worker, started on the first render. It keeps the process alive only while a render is
+ * pending (a command-line run that awaits a PDF must not exit under it; an idle server's worker
+ * must not hold it open). If the worker dies, the renders it held are refused with an error and
+ * later renders run in-process. Under a TypeScript loader (vitest) there is no compiled file for a
+ * worker to load, so rendering stays in-process there.
+ */
+import { fileURLToPath } from 'node:url';
+import { isMainThread, parentPort, Worker, workerData } from 'node:worker_threads';
+import type { InvoicePdfModel } from './invoice-pdf.js';
+
+interface RenderRequest {
+  seq: number;
+  model: InvoicePdfModel;
+}
+
+type RenderAnswer = { seq: number; ok: true; bytes: Uint8Array } | { seq: number; ok: false; message: string };
+
+interface Waiting {
+  resolve(bytes: Buffer): void;
+  reject(error: unknown): void;
+}
+
+const CAN_START_WORKERS = fileURLToPath(import.meta.url).endsWith('.js');
+const WORKER_ROLE = 'pdf-render-worker';
+
+async function renderInProcess(model: InvoicePdfModel): Promise<Buffer> {
+  return (await import('./invoice-pdf.js')).renderInvoicePdf(model);
+}
+
+class RenderWorker {
+  private readonly worker = new Worker(new URL(import.meta.url), { workerData: { role: WORKER_ROLE } });
+  private readonly waiting = new Map<number, Waiting>();
+  private seq = 0;
+  dead = false;
+
+  constructor() {
+    this.worker.on('message', (answer: RenderAnswer) => this.settle(answer));
+    this.worker.on('error', (error) => this.retire(error));
+    this.worker.on('exit', (code) => this.retire(new Error(`PDF render worker exited with code ${code}`)));
+    this.worker.unref();
+  }
+
+  render(model: InvoicePdfModel): Promise<Buffer> {
+    const seq = ++this.seq;
+    return new Promise<Buffer>((resolve, reject) => {
+      if (this.waiting.size === 0) this.worker.ref();
+      this.waiting.set(seq, { resolve, reject });
+      this.worker.postMessage({ seq, model } satisfies RenderRequest);
+    });
+  }
+
+  private settle(answer: RenderAnswer): void {
+    const waiting = this.waiting.get(answer.seq);
+    if (!waiting) return;
+    this.waiting.delete(answer.seq);
+    if (this.waiting.size === 0) this.worker.unref();
+    if (answer.ok) waiting.resolve(Buffer.from(answer.bytes.buffer, answer.bytes.byteOffset, answer.bytes.byteLength));
+    else waiting.reject(new Error(`PDF rendering failed: ${answer.message}`));
+  }
+
+  private retire(error: unknown): void {
+    this.dead = true;
+    for (const waiting of this.waiting.values()) waiting.reject(error);
+    this.waiting.clear();
+  }
+}
+
+let worker: RenderWorker | undefined;
+
+/** Renders on the worker thread where one can be started, otherwise in-process; the same bytes either way. */
+export function renderInvoicePdfOffThread(model: InvoicePdfModel): Promise<Buffer> {
+  if (!CAN_START_WORKERS) return renderInProcess(model);
+  if (!worker) worker = new RenderWorker();
+  if (worker.dead) return renderInProcess(model);
+  return worker.render(model);
+}
+
+// In the worker started above (and only there: another worker that merely imports this module is left alone).
+if (!isMainThread && parentPort && (workerData as { role?: unknown } | null)?.role === WORKER_ROLE) {
+  const port = parentPort;
+  port.on('message', (request: RenderRequest) => {
+    renderInProcess(request.model).then(
+      (bytes) => {
+        // A copy that owns its memory, so it can be transferred rather than copied again.
+        const owned = new Uint8Array(bytes);
+        port.postMessage({ seq: request.seq, ok: true, bytes: owned } satisfies RenderAnswer, [owned.buffer]);
+      },
+      (error: unknown) =>
+        port.postMessage({ seq: request.seq, ok: false, message: error instanceof Error ? error.message : String(error) } satisfies RenderAnswer),
+    );
+  });
+}
