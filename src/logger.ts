@@ -1,6 +1,10 @@
+import { createRequire } from 'node:module';
 import { isatty } from 'node:tty';
 import { pino, type DestinationStream, type Logger } from 'pino';
-import { prettyFactory } from 'pino-pretty';
+import type { PrettyOptions } from 'pino-pretty';
+
+// pino-pretty is loaded only when a terminal is watching: a service (JSON lines) starts without it.
+const require = createRequire(import.meta.url);
 
 export type { Logger } from 'pino';
 
@@ -34,6 +38,7 @@ export function createLogger(options: { level: string; secrets?: string[]; desti
  * synchronous, so nothing is gained by a worker thread.
  */
 function prettyStream(out: DestinationStream): DestinationStream {
+  const { prettyFactory } = require('pino-pretty') as { prettyFactory: (options: PrettyOptions) => (line: string) => string };
   const prettify = prettyFactory({ translateTime: 'SYS:HH:MM:ss.l', ignore: 'pid,hostname' });
   return { write: (line: string) => out.write(prettify(line)) };
 }

@@ -198,12 +198,12 @@ export function learnerRoutes(deps: Deps): Router {
   });
 
   // Invoices to organisations only: their accounts departments import these; a private learner has no use for one.
-  router.get('invoice-einvoice', '/i/:token/:number.xml', function downloadEInvoice(ctx) {
+  router.get('invoice-einvoice', '/i/:token/:number.xml', async function downloadEInvoice(ctx) {
     const invoice = loadInvoice(ctx.params.token!);
     const note = ctx.params.number === invoice.number ? undefined : creditNoteForInvoice(db, invoice.id);
     if (!invoice.buyerOrganisation || (ctx.params.number !== invoice.number && ctx.params.number !== note?.number))
       throw new AppError('invoice.not_found', `no e-invoice ${ctx.params.number}`);
-    sendEInvoice(ctx, config, invoice, note);
+    await sendEInvoice(ctx, config, invoice, note);
   });
 
   router.post('invoice-resend', '/i/:token/resend', function resendInvoice(ctx) {

@@ -84,11 +84,11 @@ export function registerInvoicePageRoutes(router: Router, deps: Deps): void {
   });
 
   // The e-invoice of the invoice (or of its credit note, by the note's number): ?format=cii for Factur-X.
-  router.get('invoice-einvoice', '/invoices/:id/einvoice/:number.xml', function downloadEInvoice(ctx) {
+  router.get('invoice-einvoice', '/invoices/:id/einvoice/:number.xml', async function downloadEInvoice(ctx) {
     const invoice = loadInvoice(ctx);
     const note = ctx.params.number === invoice.number ? undefined : creditNoteForInvoice(db, invoice.id);
     if (ctx.params.number !== invoice.number && ctx.params.number !== note?.number) throw new AppError('admin.not_found', `no e-invoice ${ctx.params.number}`);
-    sendEInvoice(ctx, config, invoice, note);
+    await sendEInvoice(ctx, config, invoice, note);
   });
 
   router.post('invoice-retry-enrolment', '/invoices/:id/retry-enrolment', function retry(ctx) {

@@ -11,7 +11,6 @@ import { calendarDate } from '../../clock.js';
 import { staffActor } from '../../commands/actors.js';
 import { ensureCreditNotePdf } from '../../commands/invoice-pdf.js';
 import { markRefundPaid, markWithdrawn, recordRefund, reversePayment, writeOffBalance } from '../../commands/ledger.js';
-import { exportRefundFile, refundFileFormats } from '../../commands/refund-files.js';
 import { creditNoteForInvoice } from '../../db/credit-notes.js';
 import { findLedgerEntry, findRefundFile, ledgerForInvoice, listRefundFiles, listRefunds, type RefundStatus } from '../../db/ledger.js';
 import { refundableMinor, type Invoice } from '../../domain/invoice.js';
@@ -193,7 +192,11 @@ export function registerLedgerRoutes(router: Router, deps: Deps): void {
     back(ctx, invoice, 'refund');
   });
 
-  router.get('refunds', '/refunds', function showRefunds(ctx) {
+  // The bank file writers (xmlbuilder2) are loaded when the refunds page is first used, not at every start.
+  const refundFiles = () => import('../../commands/refund-files.js');
+
+  router.get('refunds', '/refunds', async function showRefunds(ctx) {
+    const { refundFileFormats } = await refundFiles();
     const status = (['to_pay', 'sent', 'paid', 'all'] as const).find((s) => s === ctx.query.status) ?? 'to_pay';
     const refunds = listRefunds(db, status as RefundStatus | 'all');
     const toPay = status === 'to_pay' ? refunds : listRefunds(db, 'to_pay');
@@ -214,7 +217,8 @@ export function registerLedgerRoutes(router: Router, deps: Deps): void {
     });
   });
 
-  router.post('refunds-export', '/refunds/export', function exportFile(ctx) {
+  router.post('refunds-export', '/refunds/export', async function exportFile(ctx) {
+    const { exportRefundFile } = await refundFiles();
     const currency = field(body(ctx), 'currency', 3);
     const file = exportRefundFile(deps, staffActor(ctx.state.staff!), currency);
     ctx.status = 303;
