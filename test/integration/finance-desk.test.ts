@@ -476,7 +476,11 @@ describe('captured email (no SMTP_URL)', () => {
       expect(pageText(message)).toContain('Dear Captured Learner');
       expect(message).toContain('INV-000001.pdf');
       const html = await admin.get(`/admin/mail/${name}/body.html`);
+      // The email's own HTML runs no script and loads nothing, even inside the finance desk.
       expect(html.headers.get('content-security-policy')).toMatch(/^sandbox/);
+      expect(html.headers.get('content-security-policy')).not.toContain('allow-scripts');
+      expect(html.headers.get('content-security-policy')).toContain("default-src 'none'");
+      expect(message).toMatch(/<iframe class="mail-html" sandbox="allow-same-origin"/);
       const pdf = await admin.get(`/admin/mail/${name}/attachments/0`);
       expect(pdf.headers.get('content-type')).toBe('application/pdf');
       expect((await admin.get('/admin/mail/..%2Fportal.db')).status).toBe(404);
