@@ -74,6 +74,8 @@ describe.each(LANGUAGES.filter((l) => l !== 'en'))('the %s catalogue', (language
       'billing.field.email',
       'layout.sandbox_suffix',
     ]);
+    // Malaysian invoices commonly keep "QTY": no Malay word fits the narrow quantity column.
+    if (language === 'ms') same.add('pdf.col.quantity');
     const untranslated = Object.keys(english).filter((key) => catalogue[key] === english[key] && !same.has(key));
     expect(untranslated).toEqual([]);
   });
