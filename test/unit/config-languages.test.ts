@@ -1,16 +1,5 @@
 import { describe, expect, test } from 'vitest';
-import { ConfigError, loadConfig } from '../../src/config.js';
-import { baseEnv, tempDir } from '../helpers/portal.js';
-
-const load = (extra: Record<string, string | undefined>) => loadConfig(baseEnv(3000, tempDir(), extra), { readDotEnv: false });
-function problemsOf(extra: Record<string, string | undefined>): string[] {
-  try {
-    load(extra);
-    return [];
-  } catch (error) {
-    return (error as ConfigError).problems.map((p) => `${p.variable}: ${p.message}`);
-  }
-}
+import { configProblemLines as problemsOf, testConfig as load } from '../helpers/config.js';
 
 describe('INVOICE_LANGUAGES and INVOICE_SECOND_LANGUAGE', () => {
   test('every language by default, English first; a list keeps its order and drops repeats', () => {
