@@ -177,3 +177,12 @@ export function chooseLanguage(offered: readonly Language[], choice: { asked?: u
 export function languageOptions(offered: readonly Language[]): { code: Language; name: string }[] {
   return offered.map((code) => ({ code, name: LANGUAGE_NAMES[code] }));
 }
+
+/**
+ * Text for the finance desk written by code rather than templates (page titles, notices, CSV
+ * columns, statement matching's notes), from the staff catalogue. Every account reads English:
+ * choosing a staff language per account is not built, and would be decided here.
+ */
+export function staffText(key: string, values?: MessageValues): string {
+  return translator('staff', STAFF_LANGUAGES[0]!).text(key, values);
+}

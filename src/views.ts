@@ -4,7 +4,7 @@ import { showsTax, type Invoice, type InvoiceStatus } from './domain/invoice.js'
 import { formatIban } from './domain/iban.js';
 import { formatMoney } from './domain/money.js';
 import { formatCreditorReference, formatPaymentReference, toCreditorReference } from './domain/payment-reference.js';
-import { isLanguage, LANGUAGE_NAMES, translator, type MessageValues, type Translator } from './i18n.js';
+import { isLanguage, LANGUAGE_NAMES, STAFF_LANGUAGES, translator, type MessageValues, type Translator } from './i18n.js';
 import { VIEWS_DIR } from './paths.js';
 
 export interface Views {
@@ -56,15 +56,13 @@ export function formatDateTime(value: string | Date | null | undefined, timeZone
   return dateFormat('datetime', timeZone, locale).format(new Date(value));
 }
 
-/** Staff pages and staff emails: English today; a staff catalogue in another language is all a second one needs. */
-const STAFF_ENGLISH = translator('staff', 'en');
-
 /**
  * Templates reach the page's translator as `this.ctx.i18n` (nunjucks calls filters and global
  * functions with the render context as `this`); pages without one are staff pages.
  */
 function i18nOf(self: unknown): Translator {
-  return (self as { ctx?: { i18n?: Translator } } | undefined)?.ctx?.i18n ?? STAFF_ENGLISH;
+  // Staff pages and staff emails read the staff catalogue (English today), like staffText().
+  return (self as { ctx?: { i18n?: Translator } } | undefined)?.ctx?.i18n ?? translator('staff', STAFF_LANGUAGES[0]!);
 }
 
 export function createViews(options: ViewOptions): Views {

@@ -39,7 +39,8 @@ import {
   setDuplicateLines,
   type StatementLineRow,
 } from '../db/statements.js';
-import { balanceMinor, STATUS_LABELS, type InvoiceStatus } from '../domain/invoice.js';
+import { balanceMinor, type InvoiceStatus } from '../domain/invoice.js';
+import { staffText } from '../i18n.js';
 import { formatMoney } from '../domain/money.js';
 import { buildMatchIndex, matchLine, referencesInLine, type LineMatch } from '../domain/statement-matching.js';
 import { AppError } from '../errors.js';
@@ -318,7 +319,7 @@ function notOpenNote(deps: Pick<StatementDeps, 'db'>, prefix: string, openIds: R
         ? 'already paid'
         : invoice.status === 'cancelled'
           ? 'cancelled'
-          : STATUS_LABELS[invoice.status].toLowerCase();
+          : staffText('common.invoiceStatus', { status: invoice.status }).toLowerCase();
       return `reference of ${invoice.number}, which is ${state}`;
     })
     .join('; ');

@@ -5,21 +5,6 @@ import type { VatCategory } from './tax-treatment.js';
 export const INVOICE_STATUSES = ['awaiting_payment', 'partially_paid', 'paid', 'enrolment_failed', 'enrolled', 'expired', 'cancelled'] as const;
 export type InvoiceStatus = (typeof INVOICE_STATUSES)[number];
 
-/**
- * Words for staff. 'paid' means the money arrived and enrolment is under way. Learners read theirs
- * from the learner catalogue (status.*), where an enrolment OpenLearning refused is still
- * "paid, enrolling": it is staff's to finish.
- */
-export const STATUS_LABELS: Record<InvoiceStatus, string> = {
-  awaiting_payment: 'Awaiting payment',
-  partially_paid: 'Partially paid',
-  paid: 'Paid, enrolling',
-  enrolment_failed: 'Enrolment failed',
-  enrolled: 'Enrolled',
-  expired: 'Expired',
-  cancelled: 'Cancelled',
-};
-
 /** Seller and bank account as they were at issue (snapshots written before migration 013 lack the optional fields). */
 export interface Issuer {
   sandbox: boolean;

@@ -5,7 +5,7 @@ import { Readable } from 'node:stream';
 import { calendarDate } from '../../clock.js';
 import { filterOptions, iterateInvoices, listInvoices, SORTS, TABS, tabCounts, type InvoiceListQuery, type Sort, type Tab } from '../../db/invoice-list.js';
 import { countHeldPastExpiry } from '../../db/invoices.js';
-import { amountDueMinor, STATUS_LABELS, type Invoice } from '../../domain/invoice.js';
+import { amountDueMinor, type Invoice } from '../../domain/invoice.js';
 import { isOverdue, refusal } from '../../domain/invoice-lifecycle.js';
 import { minorToDecimalString } from '../../domain/money.js';
 import { parseCalendarDate } from '../../domain/calendar-date.js';
@@ -183,7 +183,7 @@ export function registerInvoiceListRoutes(router: Router, deps: Deps): void {
             money(i.totalMinor),
             money(i.paidMinor),
             i.lastPaymentOn ?? '',
-            STATUS_LABELS[i.status],
+            staffText('common.invoiceStatus', { status: i.status }),
             i.taxRate,
             i.buyerCountry ?? '',
             i.paymentReference,
