@@ -106,7 +106,9 @@ export async function startPortalProcess(cwd: string, env: Record<string, string
   const main = path.join(here, '..', 'src', 'main.js');
   fs.mkdirSync(cwd, { recursive: true });
   const started = performance.now();
-  const child = spawn(process.execPath, [...nodeArgs, main], {
+  // BENCH_PORTAL_NODE_ARGS='--cpu-prof --cpu-prof-dir=/tmp/prof': profile the portal under a module's load.
+  const extraArgs = process.env.BENCH_PORTAL_NODE_ARGS?.split(' ').filter(Boolean) ?? [];
+  const child = spawn(process.execPath, [...extraArgs, ...nodeArgs, main], {
     cwd,
     env: { PATH: process.env.PATH ?? '', PORT: String(port), HOST: '127.0.0.1', PUBLIC_URL: url, ...env },
     stdio: ['ignore', 'ignore', 'pipe'],

@@ -589,6 +589,9 @@ export function renderInvoicePdf(model: InvoicePdfModel): Promise<Buffer> {
       const doc = new PDFDocument({
         size: 'A4',
         margin: 0,
+        // No default font: pdfkit would parse Helvetica's metrics for every document, and the
+        // invoice only uses its embedded fonts.
+        font: null as unknown as string,
         bufferPages: true,
         compress: true,
         // PDF/A-3 is built on PDF 1.7; without an e-invoice the file stays as it always was.

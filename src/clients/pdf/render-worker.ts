@@ -5,12 +5,15 @@
  * and the renderer's bytes depend only on the model (fonts.ts), so the PDF is byte for byte the one
  * rendered in-process.
  *
- * One worker, started on the first render. It keeps the process alive only while a render is
- * pending (a command-line run that awaits a PDF must not exit under it; an idle server's worker
- * must not hold it open). If the worker dies, the renders it held are refused with an error and
- * later renders run in-process. Under a TypeScript loader (vitest) there is no compiled file for a
+ * A worker per core, at most four: the first starts on the first render, and another only when a
+ * render arrives while every running worker is busy, so a quiet portal keeps one (each holds its
+ * own fonts, about 35 MB) and a burst of issuing uses every core. A worker keeps the process alive
+ * only while a render is pending (a command-line run that awaits a PDF must not exit under it; an
+ * idle server's worker must not hold it open). If a worker dies, the renders it held are refused
+ * with an error and later renders go to the others, or run in-process when none is left. Under a TypeScript loader (vitest) there is no compiled file for a
  * worker to load, so rendering stays in-process there.
  */
+import { availableParallelism } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { isMainThread, parentPort, Worker, workerData } from 'node:worker_threads';
 import type { InvoicePdfModel } from './invoice-pdf.js';
@@ -29,6 +32,7 @@ interface Waiting {
 
 const CAN_START_WORKERS = fileURLToPath(import.meta.url).endsWith('.js');
 const WORKER_ROLE = 'pdf-render-worker';
+const MAX_WORKERS = Math.max(1, Math.min(availableParallelism(), 4));
 
 async function renderInProcess(model: InvoicePdfModel): Promise<Buffer> {
   return (await import('./invoice-pdf.js')).renderInvoicePdf(model);
@@ -39,6 +43,10 @@ class RenderWorker {
   private readonly waiting = new Map<number, Waiting>();
   private seq = 0;
   dead = false;
+
+  get busy(): number {
+    return this.waiting.size;
+  }
 
   constructor() {
     this.worker.on('message', (answer: RenderAnswer) => this.settle(answer));
@@ -72,14 +80,26 @@ class RenderWorker {
   }
 }
 
-let worker: RenderWorker | undefined;
+const workers: RenderWorker[] = [];
 
-/** Renders on the worker thread where one can be started, otherwise in-process; the same bytes either way. */
+/** An idle worker; else a new one while there is room; else the least busy (dead ones are never reused). */
+function chooseWorker(): RenderWorker | undefined {
+  const live = workers.filter((worker) => !worker.dead);
+  const idle = live.find((worker) => worker.busy === 0);
+  if (idle) return idle;
+  if (workers.length < MAX_WORKERS) {
+    const started = new RenderWorker();
+    workers.push(started);
+    return started;
+  }
+  return live.sort((a, b) => a.busy - b.busy)[0];
+}
+
+/** Renders on a worker thread where one can be started, otherwise in-process; the same bytes either way. */
 export function renderInvoicePdfOffThread(model: InvoicePdfModel): Promise<Buffer> {
   if (!CAN_START_WORKERS) return renderInProcess(model);
-  if (!worker) worker = new RenderWorker();
-  if (worker.dead) return renderInProcess(model);
-  return worker.render(model);
+  const worker = chooseWorker();
+  return worker ? worker.render(model) : renderInProcess(model);
 }
 
 // In the worker started above (and only there: another worker that merely imports this module is left alone).
