@@ -24,7 +24,8 @@ import path from 'node:path';
 import { writeTransaction, openDatabase } from '../src/db/connection.js';
 import { findLiveInvoiceForLearnerClass } from '../src/db/invoices.js';
 import { migrate } from '../src/db/migrate.js';
-import { insertEnrolmentRequest, markTokenUsed } from '../src/db/requests.js';
+import { insertEnrolmentRequest, linkTokenToRequest, markTokenUsed } from '../src/db/requests.js';
+import { newSecretToken } from '../src/commands/secret-token.js';
 import { goal, stats, type BenchContext, type BenchResult, type BenchRow } from './harness.js';
 import type { LoadResult } from './load-generator.js';
 import { LoadGenerator, startBaseline, startPortalProcess, type PortalProcess, type ServerProcess } from './processes.js';
@@ -67,11 +68,12 @@ function landingTransactions(file: string, perCommit: number, seconds: number): 
     writeTransaction(db, () => {
       for (let i = 0; i < perCommit; i++) {
         const n = done++;
-        markTokenUsed(db, { jti: randomUUID(), audience: AUDIENCE, usedAt: now, tokenExpiresAt: now });
+        const jti = randomUUID();
+        markTokenUsed(db, { jti, audience: AUDIENCE, usedAt: now, tokenExpiresAt: now });
         findLiveInvoiceForLearnerClass(db, `user-${n}`, `class-${n}`);
-        insertEnrolmentRequest(db, {
-          token: randomBytes(32).toString('base64url'),
-          jti: `jti-${n}-${perCommit}`,
+        const requestId = insertEnrolmentRequest(db, {
+          token: newSecretToken(randomBytes, new Date()),
+          jti,
           olUserId: `user-${n}`,
           audience: AUDIENCE,
           courseId: 'course',
@@ -85,6 +87,7 @@ function landingTransactions(file: string, perCommit: number, seconds: number): 
           createdAt: now,
           expiresAt: now,
         });
+        linkTokenToRequest(db, jti, requestId);
       }
     });
   }

@@ -41,6 +41,8 @@ interface Waiting {
 interface PoolWorker {
   worker: Worker;
   waiting: Map<number, Waiting>;
+  /** Requests made in this event-loop turn, posted together when it ends. */
+  outbox: VerifyRequest[];
 }
 
 /** Workers load this module's compiled file; under a TypeScript loader (vitest) there is none. */
@@ -71,8 +73,14 @@ export class TokenVerifyPool implements TokenVerification {
     // Only data crosses to a worker; the clock stays here.
     const { clock: _clock, ...data } = options;
     for (let i = 0; i < size; i++) {
-      const entry: PoolWorker = { worker: new Worker(new URL(import.meta.url), { workerData: { role: WORKER_ROLE, options: data } }), waiting: new Map() };
-      entry.worker.on('message', (answer: VerifyAnswer) => settle(entry, answer));
+      const entry: PoolWorker = {
+        worker: new Worker(new URL(import.meta.url), { workerData: { role: WORKER_ROLE, options: data } }),
+        waiting: new Map(),
+        outbox: [],
+      };
+      entry.worker.on('message', (answers: VerifyAnswer[]) => {
+        for (const answer of answers) settle(entry, answer);
+      });
       entry.worker.on('error', (error) => this.retire(entry, error));
       entry.worker.on('exit', (code) => this.retire(entry, new Error(`token verification worker exited with code ${code}`)));
       // Verification is only ever awaited by a request: an idle pool must not keep the process alive.
@@ -95,7 +103,9 @@ export class TokenVerifyPool implements TokenVerification {
       entry.waiting.set(seq, { resolve, reject });
       // A form field is a string (or absent); anything else is refused as missing by the verifier either way.
       const request: VerifyRequest = { seq, jwt: typeof jwt === 'string' ? jwt : null, now: this.clock.now().getTime() };
-      entry.worker.postMessage(request);
+      // Each message to a thread costs more than verifying a token on it: the landings that arrive
+      // in one event-loop turn go in one message, and their answers come back together.
+      if (entry.outbox.push(request) === 1) setImmediate(() => entry.worker.postMessage(entry.outbox.splice(0)));
     });
   }
 
@@ -134,17 +144,23 @@ if (!isMainThread && parentPort && (workerData as { role?: unknown } | null)?.ro
   const requestTime = new AsyncLocalStorage<Date>();
   const clock: Clock = { now: () => requestTime.getStore() ?? new Date() };
   const verifier = new TokenVerifier({ ...(workerData as { options: Omit<TokenVerifierOptions, 'clock'> }).options, clock });
-  port.on('message', (request: VerifyRequest) => {
-    requestTime.run(new Date(request.now), () => {
-      verifier.verify(request.jwt).then(
-        (claims) => port.postMessage({ seq: request.seq, ok: true, claims } satisfies VerifyAnswer),
-        (error: unknown) =>
-          port.postMessage(
-            (error instanceof AppError
-              ? { seq: request.seq, ok: false, appError: { id: error.id, detail: error.detail, pageData: error.pageData } }
-              : { seq: request.seq, ok: false, message: error instanceof Error ? error.message : String(error) }) satisfies VerifyAnswer,
-          ),
-      );
-    });
+  const answers: VerifyAnswer[] = [];
+  const answer = (settled: VerifyAnswer) => {
+    if (answers.push(settled) === 1) setImmediate(() => port.postMessage(answers.splice(0)));
+  };
+  port.on('message', (requests: VerifyRequest[]) => {
+    for (const request of requests) {
+      requestTime.run(new Date(request.now), () => {
+        verifier.verify(request.jwt).then(
+          (claims) => answer({ seq: request.seq, ok: true, claims }),
+          (error: unknown) =>
+            answer(
+              error instanceof AppError
+                ? { seq: request.seq, ok: false, appError: { id: error.id, detail: error.detail, pageData: error.pageData } }
+                : { seq: request.seq, ok: false, message: error instanceof Error ? error.message : String(error) },
+            ),
+        );
+      });
+    }
   });
 }

@@ -1,7 +1,7 @@
 import { toDbTime, addSeconds } from '../clock.js';
 import { groupedWrite } from '../db/grouped-write.js';
 import { findLiveInvoiceFor } from '../db/invoices.js';
-import { findRequestByJti, insertEnrolmentRequest, markTokenUsed, setRequestLanguage } from '../db/requests.js';
+import { findRequestByJti, insertEnrolmentRequest, linkTokenToRequest, markTokenUsed, setRequestLanguage } from '../db/requests.js';
 import type { Invoice } from '../domain/invoice.js';
 import type { Deps } from '../deps.js';
 import type { Language } from '../i18n.js';
@@ -10,7 +10,17 @@ import { newSecretToken } from './secret-token.js';
 
 export const BILLING_LINK_HOURS = 24;
 
-export type AcceptedEnrolment = { kind: 'billing'; token: string } | { kind: 'existing-invoice'; invoice: Invoice };
+/**
+ * Which claims the gateway sends is not fully documented: their names (not values) go into the
+ * landing's request log line (one line per landing, not two: see docs/benchmarks.md).
+ */
+export interface AcceptedTokenLog {
+  jti: string;
+  offering: 'class' | 'program';
+  claims: string[];
+}
+
+export type AcceptedEnrolment = ({ kind: 'billing'; token: string } | { kind: 'existing-invoice'; invoice: Invoice }) & { log: AcceptedTokenLog };
 
 /**
  * Step 1 of the learner flow: the form OpenLearning posted is verified (no writes), then in one
@@ -20,20 +30,16 @@ export type AcceptedEnrolment = { kind: 'billing'; token: string } | { kind: 'ex
  * Under load, the landings verified in one event-loop turn share a commit (groupedWrite), each
  * still all-or-nothing and each seeing the jtis spent before it.
  */
-export async function acceptEnrolment(
-  deps: Pick<Deps, 'db' | 'clock' | 'tokens' | 'randomBytes' | 'logger'>,
-  form: Record<string, unknown>,
-): Promise<AcceptedEnrolment> {
+export async function acceptEnrolment(deps: Pick<Deps, 'db' | 'clock' | 'tokens' | 'randomBytes'>, form: Record<string, unknown>): Promise<AcceptedEnrolment> {
   const claims = await deps.tokens.verifyPost(form);
   const { offering } = claims;
-  // Which claims the gateway sends is not fully documented: their names (not values) go to the log.
-  deps.logger.info({ jti: claims.jti, offering: offering.kind, claims: claims.claimNames }, 'enrolment token accepted');
+  const log: AcceptedTokenLog = { jti: claims.jti, offering: offering.kind, claims: claims.claimNames };
   const ids =
     offering.kind === 'program'
       ? { courseId: '', classId: '', programId: offering.programId }
       : { courseId: offering.courseId, classId: offering.classId, programId: null };
   const now = deps.clock.now();
-  const token = newSecretToken(deps.randomBytes);
+  const token = newSecretToken(deps.randomBytes, now);
   return groupedWrite(deps.db, () => {
     const fresh = markTokenUsed(deps.db, {
       jti: claims.jti,
@@ -45,13 +51,13 @@ export async function acceptEnrolment(
     if (!fresh) {
       // The same "Join now" posted again (the Back button, a reload): nothing new is created, but a
       // learner who already has an invoice or a billing page for it is taken back there.
-      if (existing) return { kind: 'existing-invoice', invoice: existing } as const;
+      if (existing) return { kind: 'existing-invoice', invoice: existing, log } as const;
       const request = findRequestByJti(deps.db, claims.jti);
-      if (request && request.invoiceId === null && request.expiresAt > toDbTime(now)) return { kind: 'billing', token: request.token } as const;
+      if (request && request.invoiceId === null && request.expiresAt > toDbTime(now)) return { kind: 'billing', token: request.token, log } as const;
       throw new AppError('token.replayed', `jti ${claims.jti} was already used`, { courseUrl: claims.redirectUrl });
     }
-    if (existing) return { kind: 'existing-invoice', invoice: existing } as const;
-    insertEnrolmentRequest(deps.db, {
+    if (existing) return { kind: 'existing-invoice', invoice: existing, log } as const;
+    const requestId = insertEnrolmentRequest(deps.db, {
       token,
       jti: claims.jti,
       olUserId: claims.olUserId,
@@ -65,7 +71,8 @@ export async function acceptEnrolment(
       createdAt: toDbTime(now),
       expiresAt: toDbTime(addSeconds(now, BILLING_LINK_HOURS * 3600)),
     });
-    return { kind: 'billing', token } as const;
+    linkTokenToRequest(deps.db, claims.jti, requestId);
+    return { kind: 'billing', token, log } as const;
   });
 }
 

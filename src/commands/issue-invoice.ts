@@ -84,7 +84,7 @@ export function issueInvoice(
     const id = insertInvoice(db, {
       seq,
       number: formatInvoiceNumber(config.invoice.prefix, seq),
-      accessToken: newSecretToken(deps.randomBytes),
+      accessToken: newSecretToken(deps.randomBytes, now),
       paymentReference,
       olUserId: request.olUserId,
       audience: request.audience,

@@ -51,9 +51,16 @@ export function findRequestByToken(db: Db, token: string): EnrolmentRequest | un
   return sql<[string], EnrolmentRequest>(db, `SELECT ${COLUMNS} FROM enrolment_requests WHERE token = ?`).get(token);
 }
 
+/** Remembers which billing request a spent token created (see findRequestByJti). */
+export function linkTokenToRequest(db: Db, jti: string, requestId: number): void {
+  sql<[number, string]>(db, 'UPDATE used_tokens SET request_id = ? WHERE jti = ?').run(requestId, jti);
+}
+
 /** The billing request a token created (its jti is spent once, so there is at most one). */
 export function findRequestByJti(db: Db, jti: string): EnrolmentRequest | undefined {
-  return sql<[string], EnrolmentRequest>(db, `SELECT ${COLUMNS} FROM enrolment_requests WHERE jti = ? ORDER BY id DESC LIMIT 1`).get(jti);
+  return sql<[string], EnrolmentRequest>(db, `SELECT ${COLUMNS} FROM enrolment_requests WHERE id = (SELECT request_id FROM used_tokens WHERE jti = ?)`).get(
+    jti,
+  );
 }
 
 export function setRequestLanguage(db: Db, requestId: number, language: string): void {

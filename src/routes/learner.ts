@@ -101,10 +101,11 @@ export function learnerRoutes(deps: Deps): Router {
     const body = (ctx.request.body ?? {}) as Record<string, unknown>;
     const accepted = await acceptEnrolment(deps, body);
     ctx.status = 303;
+    ctx.state.logFields = accepted.log;
     if (accepted.kind === 'billing') {
       ctx.redirect(billingLink(config.publicUrl, accepted.token));
     } else {
-      ctx.state.logFields = { invoice: accepted.invoice.number, existing: true };
+      ctx.state.logFields = { ...accepted.log, invoice: accepted.invoice.number, existing: true };
       ctx.redirect(invoiceLinks(config.publicUrl, accepted.invoice).status);
     }
   });

@@ -261,7 +261,7 @@ describe('single use', () => {
     const issued = await t.post(new URL(first.headers.get('location')!).pathname, { name: 'Replay Learner', email: 'replay@example.com' });
     expect(issued.status).toBe(303);
     const toInvoice = await t.post('/enrol', { jwt });
-    expect(toInvoice.headers.get('location')).toMatch(/\/i\/[A-Za-z0-9_-]{43}$/);
+    expect(toInvoice.headers.get('location')).toMatch(/\/i\/[0-9a-z]{9}[A-Za-z0-9_-]{43}$/);
   });
 
   test('a spent token with no live invoice or billing page behind it is refused as used', async () => {

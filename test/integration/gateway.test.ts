@@ -273,7 +273,7 @@ describe('what /enrol refuses from the External Gateway', () => {
 
     const withCode = await pem.post('/enrol', { jwt: await signEnrolmentToken(gatewayClassClaims({ sub: 'ol-code' }), { now: pem.clock.now() }) });
     expect(withCode.status).toBe(303);
-    const accepted = pem.logs.find((l) => l.msg === 'enrolment token accepted' && (l.claims as string[]).includes('access_code'));
+    const accepted = pem.logs.find((l) => l.msg === 'request' && l.path === '/enrol' && (l.claims as string[] | undefined)?.includes('access_code'));
     expect(accepted?.offering).toBe('class');
     expect(JSON.stringify(pem.portal.deps.db.prepare('SELECT * FROM enrolment_requests').all())).not.toContain('ACCESS-7731');
   });

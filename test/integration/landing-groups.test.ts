@@ -26,7 +26,7 @@ describe('landings in one group', () => {
     const responses = await Promise.all([replayed, others[0]!, replayed, others[1]!, replayed, others[2]!, others[3]!].map((jwt) => t.post('/enrol', { jwt })));
     const statuses = responses.map((r) => r.status);
     expect(statuses).toEqual([303, 303, 303, 303, 303, 303, 303]);
-    for (const r of responses) expect(r.headers.get('location')).toMatch(/\/billing\/[A-Za-z0-9_-]{43}$/);
+    for (const r of responses) expect(r.headers.get('location')).toMatch(/\/billing\/[0-9a-z]{9}[A-Za-z0-9_-]{43}$/);
     const copies = [0, 2, 4].map((i) => responses[i]!.headers.get('location'));
     expect(new Set(copies).size).toBe(1);
     expect(t.count('enrolment_requests')).toBe(requestsBefore + 5);

@@ -45,11 +45,20 @@ describe('verification on worker threads', () => {
     expect(fromPool[3]!.expiresAt).toBeInstanceOf(Date);
   });
 
-  test('refusals keep their error id, status and page data', async () => {
+  test('refusals keep their error id, status and page data, and do not touch the good tokens sent with them', async () => {
     const wrongKey = await sign(enrolmentClaims(), { key: makeRsaKey().privateKey });
     const foreign = await sign(enrolmentClaims({ redirect_url: 'https://evil.example/' }));
-    const outcomes = await Promise.allSettled([pool.verify(wrongKey), pool.verify(foreign), pool.verify(undefined), pool.verify('not.a.jwt!')]);
-    const refusals = outcomes.map((o) => (o.status === 'rejected' ? (o.reason as { id: string; status: number }) : undefined));
+    const good = await sign(enrolmentClaims({ sub: 'between-refusals' }));
+    // Asked in one event-loop turn, so they travel to a worker in one message.
+    const outcomes = await Promise.allSettled([
+      pool.verify(wrongKey),
+      pool.verify(good),
+      pool.verify(foreign),
+      pool.verify(undefined),
+      pool.verify('not.a.jwt!'),
+    ]);
+    expect(outcomes[1]).toMatchObject({ status: 'fulfilled', value: { olUserId: 'between-refusals' } });
+    const refusals = outcomes.filter((_, i) => i !== 1).map((o) => (o.status === 'rejected' ? (o.reason as { id: string; status: number }) : undefined));
     expect(refusals.map((r) => r?.id)).toEqual(['token.bad_signature', 'token.redirect_url', 'token.missing', 'token.malformed']);
     expect(refusals.map((r) => r?.status)).toEqual([400, 400, 400, 400]);
   });
