@@ -19,7 +19,7 @@ import { formatInvoiceNumber } from '../src/domain/invoice.js';
 import { formatCreditorReference, formatPaymentReference, toCreditorReference } from '../src/domain/payment-reference.js';
 import { parsePaymentTolerance, type PaymentTolerance } from '../src/domain/payment-tolerance.js';
 import { buildMatchIndex, matchLine, type LineMatch, type MatchableLine, type OpenInvoice } from '../src/domain/statement-matching.js';
-import { compare, row, type BenchContext, type BenchResult } from './harness.js';
+import { compare, goal, row, type BenchContext, type BenchResult } from './harness.js';
 import { organisations, person, random, seedReference, type Rand } from './seed.js';
 
 export const name = 'statement-matching';
@@ -266,6 +266,16 @@ export async function run(ctx: BenchContext): Promise<BenchResult> {
         `${noReference.length.toLocaleString('en')} lines without reference (suggestions)`,
         suggesting,
         perSecond(noReference.length, suggesting.subject.medianMs),
+      ),
+    ],
+    goals: [
+      goal(
+        `match ${lineCount.toLocaleString('en')} statement lines against ${invoiceCount.toLocaleString('en')} open invoices, index build included`,
+        whole.subject.medianMs / 1000,
+        'max',
+        BUDGET_MS / 1000,
+        's',
+        `${(whole.subject.medianMs / whole.baseline.medianMs).toFixed(1)}x a Map lookup per line`,
       ),
     ],
     notes: [
