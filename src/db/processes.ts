@@ -51,8 +51,21 @@ export function processLockState(file: string): 'held' | 'free' | 'missing' {
   }
 }
 
+/**
+ * At start this is the first write since the database was opened, so it begins a new WAL, and
+ * SQLite flushes a new WAL's header (and its directory) to disk before the commit returns: on a disk
+ * busy writing, half a second before the server could listen. This row needs no flush (a process
+ * whose registration a power cut loses is gone with it), and a checkpoint flushes the WAL before it
+ * copies anything into the database, so this one commit skips it.
+ */
 export function registerProcess(db: Db, row: ProcessRow): void {
-  sql(db, 'INSERT OR REPLACE INTO process_heartbeats (owner, lock_file, started_at, beat_at) VALUES (@owner, @lockFile, @startedAt, @beatAt)').run(row);
+  const synchronous = db.pragma('synchronous', { simple: true }) as number;
+  db.pragma('synchronous = OFF');
+  try {
+    sql(db, 'INSERT OR REPLACE INTO process_heartbeats (owner, lock_file, started_at, beat_at) VALUES (@owner, @lockFile, @startedAt, @beatAt)').run(row);
+  } finally {
+    db.pragma(`synchronous = ${synchronous}`);
+  }
 }
 
 export function beatProcess(db: Db, owner: string, at: string): void {

@@ -7,7 +7,9 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { holdProcessLock, processLockState } from '../../src/db/processes.js';
+import { openDatabase } from '../../src/db/connection.js';
+import { migrate } from '../../src/db/migrate.js';
+import { holdProcessLock, otherProcesses, processLockState, registerProcess } from '../../src/db/processes.js';
 
 describe('process lock files', () => {
   let dir: string;
@@ -32,5 +34,15 @@ describe('process lock files', () => {
     expect(processLockState(file)).toBe('free');
     fs.writeFileSync(file, 'half a page of something else entirely, not a database at all'.repeat(20));
     expect(processLockState(file)).toBe('free');
+  });
+
+  it('registering a process stores it and leaves every later commit as durable as before', () => {
+    const db = openDatabase(path.join(dir, 'portal.db'));
+    migrate(db);
+    const before = db.pragma('synchronous', { simple: true });
+    registerProcess(db, { owner: 'host:1', lockFile: path.join(dir, 'a.lock'), startedAt: '2026-12-01T00:00:00Z', beatAt: '2026-12-01T00:00:00Z' });
+    expect(db.pragma('synchronous', { simple: true })).toBe(before);
+    expect(otherProcesses(db, 'host:2').map((p) => p.owner)).toEqual(['host:1']);
+    db.close();
   });
 });
