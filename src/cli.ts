@@ -14,7 +14,6 @@ import { migrate } from './db/migrate.js';
 import readline from 'node:readline';
 import { systemClock } from './clock.js';
 import { COMMAND_LINE_ACTOR } from './commands/actors.js';
-import { csvProfiles, importStatement } from './commands/statements.js';
 import type { StatementFormat } from './clients/statements/index.js';
 import type { Deps } from './deps.js';
 import { AppError } from './errors.js';
@@ -169,6 +168,7 @@ export function buildCli(): Command {
         process.exitCode = 1;
         return;
       }
+      const { importStatement } = await import('./commands/statements.js');
       await withPortal(async (deps) => {
         const outcome = importStatement(deps, COMMAND_LINE_ACTOR, {
           bytes,
@@ -198,6 +198,7 @@ export function buildCli(): Command {
     .command('profiles')
     .description('List the CSV profiles (built-in and saved)')
     .action(async () => {
+      const { csvProfiles } = await import('./commands/statements.js');
       await withDatabase(async (deps) => {
         for (const choice of csvProfiles(deps))
           console.log(`${choice.name.padEnd(20)} ${choice.builtIn ? 'built-in' : 'saved   '}  ${JSON.stringify(choice.profile)}`);

@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
-import nodemailer, { type Transporter } from 'nodemailer';
+import type { Transporter } from 'nodemailer';
 
 export interface OutgoingEmail {
   to: string;
@@ -25,6 +25,18 @@ export function isPermanentMailError(error: unknown): boolean {
   return typeof code === 'number' && code >= 500 && code < 600;
 }
 
+/**
+ * nodemailer (some forty modules) is loaded when the first email is sent, not with the server: a
+ * start then only pays for what answering requests needs.
+ */
+function lazyTransport(create: (nodemailer: typeof import('nodemailer').default) => Transporter): { get(): Promise<Transporter>; close(): void } {
+  let transport: Promise<Transporter> | undefined;
+  return {
+    get: () => (transport ??= import('nodemailer').then(({ default: nodemailer }) => create(nodemailer))),
+    close: () => void transport?.then((t) => t.close()).catch(() => undefined),
+  };
+}
+
 export function createSmtpMailer(smtpUrl: string, from: string): Mailer {
   // A small pool reuses connections when a job queues many emails; short timeouts because the
   // worker retries later anyway, and a hung server must not hold a lease.
@@ -38,11 +50,11 @@ export function createSmtpMailer(smtpUrl: string, from: string): Mailer {
   })) {
     if (!url.searchParams.has(key)) url.searchParams.set(key, value);
   }
-  const transport: Transporter = nodemailer.createTransport(url.href, { from });
+  const transport = lazyTransport((nodemailer) => nodemailer.createTransport(url.href, { from }));
   return {
     kind: 'smtp',
     async send(email) {
-      await transport.sendMail({ from, ...email, messageId: email.messageId });
+      await (await transport.get()).sendMail({ from, ...email, messageId: email.messageId });
     },
     close: () => transport.close(),
   };
@@ -50,11 +62,11 @@ export function createSmtpMailer(smtpUrl: string, from: string): Mailer {
 
 /** Without SMTP every email is written, complete with attachments, to `dir` as an .eml file. */
 export function createCaptureMailer(dir: string, from: string): Mailer {
-  const transport = nodemailer.createTransport({ streamTransport: true, buffer: true, newline: 'unix' });
+  const transport = lazyTransport((nodemailer) => nodemailer.createTransport({ streamTransport: true, buffer: true, newline: 'unix' }));
   return {
     kind: 'capture',
     async send(email) {
-      const info = await transport.sendMail({ from, ...email, messageId: email.messageId });
+      const info = await (await transport.get()).sendMail({ from, ...email, messageId: email.messageId });
       fs.mkdirSync(dir, { recursive: true });
       const stamp = new Date().toISOString().replace(/[:.]/g, '-');
       const file = path.join(dir, `${stamp}-${randomBytes(4).toString('hex')}.eml`);

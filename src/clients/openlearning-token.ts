@@ -8,7 +8,13 @@
  * documented, so unknown claims are tolerated and their names reported for the log.
  */
 import { createPublicKey, type KeyObject } from 'node:crypto';
-import { createRemoteJWKSet, decodeProtectedHeader, errors, jwtVerify, type JWTPayload, type JWTVerifyGetKey } from 'jose';
+// jose's entry point loads all of JOSE (encryption, signing, key generation: some fifty modules);
+// the subpaths load only what verifying a token needs, on every start and in each verify worker.
+import type { JWTPayload, JWTVerifyGetKey } from 'jose';
+import { decodeProtectedHeader } from 'jose/decode/protected_header';
+import * as errors from 'jose/errors';
+import { createRemoteJWKSet } from 'jose/jwks/remote';
+import { jwtVerify } from 'jose/jwt/verify';
 import { z } from 'zod';
 import type { Clock } from '../clock.js';
 import { checkInvoiceTotal } from '../domain/amount-limits.js';

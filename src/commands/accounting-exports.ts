@@ -4,6 +4,7 @@
  * ledger entry (to load into Xero, MYOB or a spreadsheet). Columns are documented in
  * docs/accounting-exports.md; amounts are exact decimals in the document's currency.
  */
+import { createRequire } from 'node:module';
 import { creditNotesIssued } from '../db/credit-notes.js';
 import type { Db } from '../db/connection.js';
 import { iterateInvoices } from '../db/invoice-list.js';
@@ -11,6 +12,16 @@ import { findInvoiceById } from '../db/invoices.js';
 import { iterateLedger, type LedgerKind } from '../db/ledger.js';
 import type { Invoice } from '../domain/invoice.js';
 import { minorToDecimalString } from '../domain/money.js';
+
+// The CSV writer is loaded at the first export, not with the server (exports are rare; a start pays for every module it loads).
+const require = createRequire(import.meta.url);
+let csvStringify: typeof import('csv-stringify/sync') | undefined;
+
+/** One CSV record per row, each ending in a newline (RFC 4180 quoting). */
+export function csvRecords(rows: unknown[][]): string {
+  csvStringify ??= require('csv-stringify/sync') as typeof import('csv-stringify/sync');
+  return csvStringify.stringify(rows);
+}
 
 /** Spreadsheets run cells that start with = + - @ as formulas: text cells are defused. */
 export function csvText(value: string | null | undefined): string {

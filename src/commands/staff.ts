@@ -3,7 +3,8 @@
  * using OWASP's recommended parameters (19 MiB memory, 2 iterations, 1 lane).
  */
 import { createHash, timingSafeEqual } from 'node:crypto';
-import { hash, hashSync, verify, type Options } from '@node-rs/argon2';
+import { createRequire } from 'node:module';
+import type { Options } from '@node-rs/argon2';
 import { addSeconds, toDbTime } from '../clock.js';
 import { appendAudit } from '../db/audit.js';
 import { writeTransaction } from '../db/connection.js';
@@ -40,6 +41,15 @@ export const THROTTLE_WINDOW_SECONDS = 15 * 60;
 
 export class StaffError extends Error {}
 
+// The native argon2 binding is loaded at the first hash or check, not with the server: most
+// starts never hash a password, and every start used to pay for loading it.
+const require = createRequire(import.meta.url);
+let argon2Module: typeof import('@node-rs/argon2') | undefined;
+function argon2(): typeof import('@node-rs/argon2') {
+  argon2Module ??= require('@node-rs/argon2') as typeof import('@node-rs/argon2');
+  return argon2Module;
+}
+
 export function passwordProblem(password: string, email: string): string | undefined {
   if (password.length < PASSWORD_MIN_LENGTH) return `The password must be at least ${PASSWORD_MIN_LENGTH} characters long.`;
   if (password.length > 256) return 'The password must be at most 256 characters long.';
@@ -48,20 +58,20 @@ export function passwordProblem(password: string, email: string): string | undef
 }
 
 export function hashPassword(password: string): Promise<string> {
-  return hash(password, ARGON2);
+  return argon2().hash(password, ARGON2);
 }
 
 // Verifying against this when the account does not exist takes as long as a real check, so
 // response times do not reveal which emails have accounts.
 let dummyHash: string | undefined;
 function timingDummy(): string {
-  dummyHash ??= hashSync('not a real password, only for timing', ARGON2);
+  dummyHash ??= argon2().hashSync('not a real password, only for timing', ARGON2);
   return dummyHash;
 }
 
 export async function verifyPassword(passwordHash: string, password: string): Promise<boolean> {
   try {
-    return await verify(passwordHash, password);
+    return await argon2().verify(passwordHash, password);
   } catch {
     return false;
   }
@@ -151,7 +161,13 @@ export function ensureFirstAdmin(deps: Pick<Deps, 'db' | 'clock' | 'config' | 'r
   const at = toDbTime(deps.clock.now());
   writeTransaction(deps.db, () => {
     if (countStaff(deps.db) > 0) return;
-    const id = insertStaff(deps.db, { email: adminEmail, name: 'Administrator', role: 'admin', passwordHash: hashSync(password ?? generated!, ARGON2), at });
+    const id = insertStaff(deps.db, {
+      email: adminEmail,
+      name: 'Administrator',
+      role: 'admin',
+      passwordHash: argon2().hashSync(password ?? generated!, ARGON2),
+      at,
+    });
     appendAudit(deps.db, {
       at,
       actor: 'system',

@@ -18,6 +18,11 @@ export interface ProcessRow {
 /** Creates the lock file and holds its lock until the returned handle is closed (or the process dies). */
 export function holdProcessLock(file: string, owner: string): Db {
   const lock = new Database(file, { timeout: 0 });
+  // Only the lock matters, never the file's content, so nothing is flushed to disk: with SQLite's
+  // default a start waited for a dozen fsyncs here, each as long as the disk's backlog of writes
+  // (up to half a second after a large import or bulk load). A crash of the machine may leave the
+  // file unreadable; processLockState counts that as free.
+  lock.pragma('synchronous = OFF');
   lock.pragma('locking_mode = EXCLUSIVE');
   // The first write takes the EXCLUSIVE lock; in this locking mode it is never released.
   lock.exec('CREATE TABLE IF NOT EXISTS holder (owner TEXT NOT NULL)');
@@ -37,6 +42,8 @@ export function processLockState(file: string): 'held' | 'free' | 'missing' {
   } catch (error) {
     const code = (error as { code?: string }).code;
     if (code === 'SQLITE_BUSY' || code === 'SQLITE_LOCKED') return 'held';
+    // Its lock was free to take (a holder's lock would have answered BUSY first), the content was not written out.
+    if (code === 'SQLITE_NOTADB' || code === 'SQLITE_CORRUPT') return 'free';
     if ((error as NodeJS.ErrnoException).code === 'ENOENT' || code === 'SQLITE_CANTOPEN') return 'missing';
     throw error;
   } finally {
@@ -44,8 +51,21 @@ export function processLockState(file: string): 'held' | 'free' | 'missing' {
   }
 }
 
+/**
+ * At start this is the first write since the database was opened, so it begins a new WAL, and
+ * SQLite flushes a new WAL's header (and its directory) to disk before the commit returns: on a disk
+ * busy writing, half a second before the server could listen. This row needs no flush (a process
+ * whose registration a power cut loses is gone with it), and a checkpoint flushes the WAL before it
+ * copies anything into the database, so this one commit skips it.
+ */
 export function registerProcess(db: Db, row: ProcessRow): void {
-  sql(db, 'INSERT OR REPLACE INTO process_heartbeats (owner, lock_file, started_at, beat_at) VALUES (@owner, @lockFile, @startedAt, @beatAt)').run(row);
+  const synchronous = db.pragma('synchronous', { simple: true }) as number;
+  db.pragma('synchronous = OFF');
+  try {
+    sql(db, 'INSERT OR REPLACE INTO process_heartbeats (owner, lock_file, started_at, beat_at) VALUES (@owner, @lockFile, @startedAt, @beatAt)').run(row);
+  } finally {
+    db.pragma(`synchronous = ${synchronous}`);
+  }
 }
 
 export function beatProcess(db: Db, owner: string, at: string): void {

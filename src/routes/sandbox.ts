@@ -7,7 +7,8 @@
  */
 import { randomUUID } from 'node:crypto';
 import Router from '@koa/router';
-import { SignJWT, type JWTPayload } from 'jose';
+import type { JWTPayload } from 'jose';
+import { SignJWT } from 'jose/jwt/sign';
 import type { Context } from 'koa';
 import { JSON_CONTENT_TYPE } from '../clients/openlearning-api.js';
 import { toDbTime } from '../clock.js';

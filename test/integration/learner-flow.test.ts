@@ -349,6 +349,8 @@ describe('running it', () => {
   test('GET /healthz checks the database', async () => {
     const response = await t.get('/healthz');
     expect(response.status).toBe(200);
+    expect(response.headers.get('content-type')).toBe('application/json; charset=utf-8');
+    expect(response.headers.get('cache-control')).toBe('no-store');
     expect(await response.json()).toMatchObject({ status: 'ok', mode: 'production' });
   });
 

@@ -1,6 +1,5 @@
 /** The finance desk's invoice list (tabs, search, filters, keyset pages) and its CSV export. */
 import type Router from '@koa/router';
-import { stringify } from 'csv-stringify/sync';
 import { Readable } from 'node:stream';
 import { calendarDate } from '../../clock.js';
 import { filterOptions, iterateInvoices, listInvoices, SORTS, TABS, tabCounts, type InvoiceListQuery, type Sort, type Tab } from '../../db/invoice-list.js';
@@ -11,7 +10,7 @@ import { minorToDecimalString } from '../../domain/money.js';
 import { parseCalendarDate } from '../../domain/calendar-date.js';
 import { AppError } from '../../errors.js';
 import type { Deps } from '../../deps.js';
-import { csvText } from '../../commands/accounting-exports.js';
+import { csvRecords, csvText } from '../../commands/accounting-exports.js';
 import { render } from '../render.js';
 import { staffText } from './staff-text.js';
 
@@ -163,10 +162,10 @@ export function registerInvoiceListRoutes(router: Router, deps: Deps): void {
       'Payment reference',
     ];
     function* lines() {
-      yield `\ufeff${stringify([header])}`;
+      yield `\ufeff${csvRecords([header])}`;
       for (const i of rows) {
         const money = (minor: number) => minorToDecimalString(minor, i.currency);
-        yield stringify([
+        yield csvRecords([
           [
             i.number,
             i.issueDate,

@@ -4,7 +4,6 @@
  * learner whose payment was reversed, the credit note, and the accounting exports.
  */
 import type Router from '@koa/router';
-import { stringify } from 'csv-stringify/sync';
 import type { Context } from 'koa';
 import { Readable } from 'node:stream';
 import { calendarDate } from '../../clock.js';
@@ -19,7 +18,7 @@ import { minorToDecimalString, parseDecimalAmount } from '../../domain/money.js'
 import { parseCalendarDate } from '../../domain/calendar-date.js';
 import type { Deps } from '../../deps.js';
 import { AppError } from '../../errors.js';
-import { journalRows, JOURNAL_COLUMNS, paymentRows, PAYMENT_COLUMNS } from '../../commands/accounting-exports.js';
+import { csvRecords, journalRows, JOURNAL_COLUMNS, paymentRows, PAYMENT_COLUMNS } from '../../commands/accounting-exports.js';
 import { render } from '../render.js';
 import { noticeText, staffText } from './staff-text.js';
 import { field, idParam, loadInvoiceParam, optionalField } from './forms.js';
@@ -259,8 +258,8 @@ export function registerLedgerRoutes(router: Router, deps: Deps): void {
 
   function csv(ctx: Context, name: string, header: readonly string[], rows: Iterable<unknown[]>) {
     function* lines() {
-      yield `\ufeff${stringify([header as string[]])}`;
-      for (const row of rows) yield stringify([row]);
+      yield `\ufeff${csvRecords([header as string[]])}`;
+      for (const row of rows) yield csvRecords([row]);
     }
     ctx.type = 'text/csv; charset=utf-8';
     ctx.set('Content-Disposition', `attachment; filename="${name}"`);

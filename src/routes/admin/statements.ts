@@ -7,15 +7,6 @@ import type Router from '@koa/router';
 import type { Context } from 'koa';
 import { calendarDate } from '../../clock.js';
 import { staffActor } from '../../commands/actors.js';
-import {
-  assignLineToInvoices,
-  csvProfiles,
-  importStatement,
-  markNotOurs,
-  recordAllExact,
-  recordStatementLine,
-  saveProfile,
-} from '../../commands/statements.js';
 import { findInvoiceById } from '../../db/invoices.js';
 import { listInvoices } from '../../db/invoice-list.js';
 import { findStatement, findStatementLine, linesOfStatement, listStatements, paymentsOfLine, type StatementLineRow } from '../../db/statements.js';
@@ -39,6 +30,11 @@ const FORMATS = [
 ] as const;
 type FormatValue = (typeof FORMATS)[number]['value'];
 
+// Importing and matching statements, and with them the bank-file parsers (fast-xml-parser, csv-parse,
+// iconv-lite), are loaded by the first statements request, not by every start of the server.
+let statementCommands: Promise<typeof import('../../commands/statements.js')> | undefined;
+const commands = () => (statementCommands ??= import('../../commands/statements.js'));
+
 /** The review page's sections, in order; title and hint are message keys. */
 const GROUPS = [
   { key: 'exact', title: 'statement.group.exact', hint: 'statement.group.exact.hint' },
@@ -59,7 +55,8 @@ export function registerStatementRoutes(router: Router, deps: Deps): void {
   const { db, config, clock } = deps;
   const today = () => calendarDate(clock.now(), config.timeZone);
 
-  function uploadPage(ctx: Context, extra: Record<string, unknown> = {}) {
+  async function uploadPage(ctx: Context, extra: Record<string, unknown> = {}) {
+    const { csvProfiles } = await commands();
     render(ctx, 'admin/statements.njk', {
       title: staffText('statements.title'),
       section: 'statements',
@@ -86,11 +83,11 @@ export function registerStatementRoutes(router: Router, deps: Deps): void {
     return { statement, line };
   }
 
-  router.get('statements', '/statements', function showStatements(ctx) {
-    uploadPage(ctx);
+  router.get('statements', '/statements', async function showStatements(ctx) {
+    await uploadPage(ctx);
   });
 
-  router.post('statements-upload', '/statements', function uploadStatement(ctx) {
+  router.post('statements-upload', '/statements', async function uploadStatement(ctx) {
     const body = (ctx.request.body ?? {}) as Record<string, unknown>;
     const format = (FORMATS.some((f) => f.value === body.format) ? body.format : 'auto') as FormatValue;
     const csvProfile = field(body, 'csvProfile', 100) || 'generic';
@@ -100,6 +97,7 @@ export function registerStatementRoutes(router: Router, deps: Deps): void {
       ctx.status = 422;
       return uploadPage(ctx, { values, errors: { statement: staffText('statements.error.noFile') } });
     }
+    const { importStatement } = await commands();
     try {
       const outcome = importStatement(deps, staffActor(ctx.state.staff!), { bytes: file.bytes, fileName: file.fileName || 'statement', format, csvProfile });
       ctx.status = 303;
@@ -108,7 +106,7 @@ export function registerStatementRoutes(router: Router, deps: Deps): void {
       if (!(error instanceof AppError) || !error.id.startsWith('statement.')) throw error;
       // Shown beside the form, so the clerk can pick another format or profile and try again.
       ctx.status = error.status;
-      uploadPage(ctx, {
+      await uploadPage(ctx, {
         values,
         errors: { statement: `${error.spec.title}. ${String(error.pageData.problem ?? error.spec.message)}` },
         related: error.pageData,
@@ -116,9 +114,10 @@ export function registerStatementRoutes(router: Router, deps: Deps): void {
     }
   });
 
-  router.post('statements-profile', '/statements/profiles', function saveCsvProfile(ctx) {
+  router.post('statements-profile', '/statements/profiles', async function saveCsvProfile(ctx) {
     const body = (ctx.request.body ?? {}) as Record<string, unknown>;
     const json = field(body, 'profileJson', 20_000);
+    const { saveProfile } = await commands();
     try {
       const profile = saveProfile(deps, staffActor(ctx.state.staff!), json);
       ctx.status = 303;
@@ -126,7 +125,7 @@ export function registerStatementRoutes(router: Router, deps: Deps): void {
     } catch (error) {
       if (!(error instanceof AppError) || error.id !== 'statement.bad_csv_profile') throw error;
       ctx.status = error.status;
-      uploadPage(ctx, { values: { format: 'auto', csvProfile: 'generic', profileJson: json }, errors: { profileJson: String(error.pageData.problem) } });
+      await uploadPage(ctx, { values: { format: 'auto', csvProfile: 'generic', profileJson: json }, errors: { profileJson: String(error.pageData.problem) } });
     }
   });
 
@@ -164,22 +163,25 @@ export function registerStatementRoutes(router: Router, deps: Deps): void {
     });
   });
 
-  router.post('statement-record-exact', '/statements/:id/record-exact', function recordExact(ctx) {
+  router.post('statement-record-exact', '/statements/:id/record-exact', async function recordExact(ctx) {
     const statement = loadStatement(ctx);
+    const { recordAllExact } = await commands();
     const outcome = recordAllExact(deps, staffActor(ctx.state.staff!), statement.id);
     ctx.status = 303;
     ctx.redirect(`/admin/statements/${statement.id}?recorded=${outcome.recorded}&skipped=${outcome.problems.length}`);
   });
 
-  router.post('statement-line-record', '/statements/:id/lines/:lineId/record', function recordLine(ctx) {
+  router.post('statement-line-record', '/statements/:id/lines/:lineId/record', async function recordLine(ctx) {
     const { statement, line } = loadLine(ctx);
+    const { recordStatementLine } = await commands();
     const outcome = recordStatementLine(deps, staffActor(ctx.state.staff!), line.id);
     ctx.status = 303;
     ctx.redirect(`/admin/statements/${statement.id}?line=${outcome.writeOffSkipped ? 'recorded-not-written-off' : 'recorded'}#line-${line.id}`);
   });
 
-  router.post('statement-line-not-ours', '/statements/:id/lines/:lineId/not-ours', function notOurs(ctx) {
+  router.post('statement-line-not-ours', '/statements/:id/lines/:lineId/not-ours', async function notOurs(ctx) {
     const { statement, line } = loadLine(ctx);
+    const { markNotOurs } = await commands();
     markNotOurs(deps, staffActor(ctx.state.staff!), line.id);
     ctx.status = 303;
     ctx.redirect(`/admin/statements/${statement.id}?line=not-ours#line-${line.id}`);
@@ -204,7 +206,7 @@ export function registerStatementRoutes(router: Router, deps: Deps): void {
     });
   });
 
-  router.post('statement-line-assign', '/statements/:id/lines/:lineId/assign', function assignLine(ctx) {
+  router.post('statement-line-assign', '/statements/:id/lines/:lineId/assign', async function assignLine(ctx) {
     const { statement, line } = loadLine(ctx);
     const body = (ctx.request.body ?? {}) as Record<string, unknown>;
     const ids = field(body, 'invoiceIds', 2000)
@@ -212,6 +214,7 @@ export function registerStatementRoutes(router: Router, deps: Deps): void {
       .map((part) => idParam(part.trim()))
       .filter((id): id is number => id !== undefined);
     if (ids.length === 0) throw new AppError('request.bad_form', 'assign without invoiceIds');
+    const { assignLineToInvoices } = await commands();
     assignLineToInvoices(deps, staffActor(ctx.state.staff!), line.id, ids);
     ctx.status = 303;
     ctx.redirect(`/admin/statements/${statement.id}?line=recorded#line-${line.id}`);
