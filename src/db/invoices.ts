@@ -1,6 +1,6 @@
 import type { Invoice, Issuer } from '../domain/invoice.js';
 import { canTransition, OPEN_STATUSES, type InvoiceStatus } from '../domain/invoice-lifecycle.js';
-import { sql, type Db } from './connection.js';
+import { allRows, sql, type Db } from './connection.js';
 
 export const INVOICE_COLUMNS = `invoices.id, seq, number, access_token AS accessToken, payment_reference AS paymentReference, status,
   ol_user_id AS olUserId, audience, course_id AS courseId, class_id AS classId, program_id AS programId, course_title AS courseTitle,
@@ -198,14 +198,13 @@ function statusList(statuses: readonly InvoiceStatus[]): string {
  * and a SELECT per invoice: the expiry job spent most of its time on statement overhead.
  */
 export function expireDueInvoices(db: Db, now: string, limit: number): Invoice[] {
-  return sql<{ now: string; limit: number }, InvoiceRow>(
+  const statement = sql<{ now: string; limit: number }, InvoiceRow>(
     db,
     `UPDATE invoices SET status = 'expired', updated_at = @now, expired_at = @now
      WHERE id IN (SELECT id FROM invoices WHERE status = 'awaiting_payment' AND expires_at <= @now AND expiry_held_at IS NULL ORDER BY expires_at LIMIT @limit)
      RETURNING ${INVOICE_COLUMNS.replace(/invoices\./g, '')}`,
-  )
-    .all({ now, limit })
-    .map(toInvoice);
+  );
+  return allRows<{ now: string; limit: number }, InvoiceRow>(statement, { now, limit }).map(toInvoice);
 }
 
 /** Partially paid invoices past their expiry that staff have not been told about yet. */
