@@ -184,6 +184,13 @@ export function transitionInvoice(db: Db, id: number, from: InvoiceStatus, to: I
   return result.changes === 1;
 }
 
+/**
+ * The condition of the (status, expires_at) and (status, total_minor, id) indexes (migration 018),
+ * which leave out expired invoices so that expiring one does not move it within them. SQLite uses
+ * a partial index only when the query names its condition, so every query meant for them says so.
+ */
+export const NOT_EXPIRED = `status <> 'expired'`;
+
 /** A SQL list of status literals (constants from the lifecycle, never user input). */
 function statusList(statuses: readonly InvoiceStatus[]): string {
   return statuses.map((s) => `'${s}'`).join(', ');
@@ -201,7 +208,7 @@ export function expireDueInvoices(db: Db, now: string, limit: number): Invoice[]
   const statement = sql<{ now: string; limit: number }, InvoiceRow>(
     db,
     `UPDATE invoices SET status = 'expired', updated_at = @now, expired_at = @now
-     WHERE id IN (SELECT id FROM invoices WHERE status = 'awaiting_payment' AND expires_at <= @now AND expiry_held_at IS NULL ORDER BY expires_at LIMIT @limit)
+     WHERE id IN (SELECT id FROM invoices WHERE status = 'awaiting_payment' AND ${NOT_EXPIRED} AND expires_at <= @now AND expiry_held_at IS NULL ORDER BY expires_at LIMIT @limit)
      RETURNING ${INVOICE_COLUMNS.replace(/invoices\./g, '')}`,
   );
   return allRows<{ now: string; limit: number }, InvoiceRow>(statement, { now, limit }).map(toInvoice);
@@ -211,7 +218,7 @@ export function expireDueInvoices(db: Db, now: string, limit: number): Invoice[]
 export function partiallyPaidPastExpiry(db: Db, now: string, limit: number): { id: number }[] {
   return sql<[string, number], { id: number }>(
     db,
-    `SELECT id FROM invoices WHERE status = 'partially_paid' AND expires_at <= ? AND expiry_held_at IS NULL ORDER BY expires_at LIMIT ?`,
+    `SELECT id FROM invoices WHERE status = 'partially_paid' AND ${NOT_EXPIRED} AND expires_at <= ? AND expiry_held_at IS NULL ORDER BY expires_at LIMIT ?`,
   ).all(now, limit);
 }
 
@@ -247,7 +254,7 @@ export function reminderCandidates(
   return sql<[Record<string, unknown>], ReminderCandidate>(
     db,
     `SELECT id, status, issue_date AS issueDate, due_date AS dueDate FROM invoices
-     WHERE status IN (${statusList(OPEN_STATUSES)}) AND due_date BETWEEN @fromDue AND @toDue AND expires_at > @now
+     WHERE status IN (${statusList(OPEN_STATUSES)}) AND ${NOT_EXPIRED} AND due_date BETWEEN @fromDue AND @toDue AND expires_at > @now
        AND (status, due_date, id) > (@status, @dueDate, @id)
      ORDER BY status, due_date, id LIMIT @limit`,
   ).all({ fromDue, toDue, now, status: after?.status ?? '', dueDate: after?.dueDate ?? '', id: after?.id ?? 0, limit });

@@ -79,6 +79,27 @@ describe('expire-invoices', () => {
     expect(timeline).toHaveLength(1);
   });
 
+  test('after expiry the desk lists expired and open invoices by amount, each in its own tab, in order both ways', async () => {
+    const t = await portal();
+    const issue = async (sub: string, price: string) =>
+      (await issuedInvoice(t, { claims: { sub, class: `class-${sub}`, price }, billing: { email: `${sub}@example.com`, name: `Learner ${sub}` } })).id;
+    const expiring = [await issue('amt-1', '300.00'), await issue('amt-2', '1200.00'), await issue('amt-3', '750.00')];
+    const expiresAt = (t.portal.deps.db.prepare('SELECT MAX(expires_at) FROM invoices').pluck().get() as string)!;
+    t.clock.set(new Date(Date.parse(expiresAt) + 1000));
+    const open = [await issue('amt-4', '900.00'), await issue('amt-5', '100.00')];
+    expect((await t.portal.runner.run('expire-invoices')).counts).toEqual({ expired: 3, heldPartiallyPaid: 0 });
+
+    const staff = await signIn(t);
+    const listed = async (query: string) =>
+      [...(await (await staff.get(`/admin?${query}`)).text()).matchAll(/href="\/admin\/invoices\/(\d+)"/g)].map((m) => Number(m[1]));
+    const [cheap, dear, middle] = expiring as [number, number, number];
+    expect(await listed('tab=expired&sort=amount&dir=asc')).toEqual([cheap, middle, dear]);
+    expect(await listed('tab=expired&sort=amount&dir=desc')).toEqual([dear, middle, cheap]);
+    expect(await listed('tab=expired&sort=due&dir=asc')).toEqual(expiring);
+    expect(await listed('tab=awaiting&sort=amount&dir=desc')).toEqual(open);
+    expect(await listed('tab=awaiting&sort=amount&dir=asc')).toEqual([...open].reverse());
+  });
+
   test('partially paid invoices are not expired silently: they are held and listed for staff, once', async () => {
     const t = await portal();
     const invoice = await issueViaHttp(t, 'part-1', 'part@example.com');
