@@ -8,11 +8,14 @@
  * - `expireInvoicesReturning`: commit 14b965f until this change: one UPDATE ... RETURNING per batch
  *   sized to the 10 ms budget (inSizedBatches).
  *
- * Both run on the invoice indexes as they were (ISSUE_INDEXES_SQL), as the portal had them then.
+ * Both then hold the partially paid invoices past their expiry as the job did then (holdAsBefore:
+ * no cursor), and run on the invoice indexes as they were (ISSUE_INDEXES_SQL).
  */
 import { queueInvoiceEmail } from '../src/commands/emails.js';
 import { appendAudit } from '../src/db/audit.js';
-import { findInvoiceById, INVOICE_COLUMNS, toInvoice, transitionInvoice, type InvoiceRow } from '../src/db/invoices.js';
+import { findInvoiceById, INVOICE_COLUMNS, markExpiryHeld, toInvoice, transitionInvoice, type InvoiceRow } from '../src/db/invoices.js';
+import { amountDueMinor } from '../src/domain/invoice.js';
+import { formatMoney } from '../src/domain/money.js';
 import type { Deps } from '../src/deps.js';
 import { toDbTime } from '../src/clock.js';
 import { inBatches, inSizedBatches, type JobContext } from '../src/jobs/job.js';
@@ -42,13 +45,44 @@ function audit(deps: Pick<Deps, 'db'>, now: string, id: number, expiresAt: strin
   });
 }
 
-export async function expireInvoicesPerInvoice(deps: Deps, context: JobContext): Promise<number> {
+/** Partially paid invoices past their expiry, held for staff: each batch read the index from its start. */
+async function holdAsBefore(deps: Deps, context: JobContext, now: string): Promise<number> {
+  const { db } = deps;
+  const past = db.prepare<[string, number], { id: number }>(
+    `SELECT id FROM invoices WHERE status = 'partially_paid' AND expires_at <= ? AND expiry_held_at IS NULL ORDER BY expires_at LIMIT ?`,
+  );
+  return inBatches<{ id: number }>(
+    deps,
+    context,
+    (_after, limit) => past.all(now, limit),
+    ({ id }) => {
+      if (!markExpiryHeld(db, id, now)) return;
+      const invoice = findInvoiceById(db, id)!;
+      appendAudit(db, {
+        at: now,
+        actor: 'system',
+        actorLabel: 'expire-invoices job',
+        action: 'invoice.expiry_held',
+        invoiceId: id,
+        summary: `Passed its expiry partially paid (${formatMoney(amountDueMinor(invoice), invoice.currency)} still due): not expired; staff to decide (record the rest, or cancel and refund)`,
+      });
+    },
+  );
+}
+
+/** Expired and held counts, as the job reports them. */
+export interface ExpiryCounts {
+  expired: number;
+  held: number;
+}
+
+export async function expireInvoicesPerInvoice(deps: Deps, context: JobContext): Promise<ExpiryCounts> {
   const { db } = deps;
   const now = toDbTime(deps.clock.now());
   const due = db.prepare<[string, number], { id: number }>(
     `SELECT id FROM invoices WHERE status = 'awaiting_payment' AND expires_at <= ? ORDER BY expires_at LIMIT ?`,
   );
-  return inBatches<{ id: number }>(
+  const expired = await inBatches<{ id: number }>(
     deps,
     context,
     (_after, limit) => due.all(now, limit),
@@ -59,9 +93,10 @@ export async function expireInvoicesPerInvoice(deps: Deps, context: JobContext):
       queueInvoiceEmail(deps, invoice, 'expired', { at: now, dedupeKey: `expired:${id}` });
     },
   );
+  return { expired, held: await holdAsBefore(deps, context, now) };
 }
 
-export async function expireInvoicesReturning(deps: Deps, context: JobContext): Promise<number> {
+export async function expireInvoicesReturning(deps: Deps, context: JobContext): Promise<ExpiryCounts> {
   const { db } = deps;
   const now = toDbTime(deps.clock.now());
   const expire = db.prepare<{ now: string; limit: number }, InvoiceRow>(
@@ -69,7 +104,7 @@ export async function expireInvoicesReturning(deps: Deps, context: JobContext): 
      WHERE id IN (SELECT id FROM invoices WHERE status = 'awaiting_payment' AND expires_at <= @now AND expiry_held_at IS NULL ORDER BY expires_at LIMIT @limit)
      RETURNING ${INVOICE_COLUMNS.replace(/invoices\./g, '')}`,
   );
-  return inSizedBatches(deps, context, (limit) => {
+  const expired = await inSizedBatches(deps, context, (limit) => {
     const invoices = expire.all({ now, limit }).map(toInvoice);
     for (const invoice of invoices) {
       audit(deps, now, invoice.id, invoice.expiresAt);
@@ -77,4 +112,5 @@ export async function expireInvoicesReturning(deps: Deps, context: JobContext): 
     }
     return invoices.length;
   });
+  return { expired, held: await holdAsBefore(deps, context, now) };
 }

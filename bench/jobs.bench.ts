@@ -27,7 +27,7 @@ import { portalEnv } from './landing.bench.js';
 import { startPortalFixture, type PortalFixture } from './portal-fixture.js';
 import { startPortalProcess } from './processes.js';
 import { seedDatabase, seedReference } from './seed.js';
-import { expireInvoicesPerInvoice, expireInvoicesReturning, ISSUE_INDEXES_SQL } from './expire-invoices-baselines.js';
+import { expireInvoicesPerInvoice, expireInvoicesReturning, ISSUE_INDEXES_SQL, type ExpiryCounts } from './expire-invoices-baselines.js';
 import { openDatabase } from '../src/db/connection.js';
 import type { Deps } from '../src/deps.js';
 import { expireInvoices } from '../src/jobs/expire-invoices.js';
@@ -110,18 +110,22 @@ interface ExpiryRun {
   variant: Variant;
   ms: number;
   expired: number;
+  held: number;
   during: Window;
 }
 
 type Variant = 'per-invoice' | 'returning' | 'now';
 
-const VARIANTS: Record<Variant, { label: string; issueIndexes: boolean; job: (deps: Deps, context: JobContext) => Promise<number> }> = {
+const VARIANTS: Record<Variant, { label: string; issueIndexes: boolean; job: (deps: Deps, context: JobContext) => Promise<ExpiryCounts> }> = {
   'per-invoice': { label: 'as filed: UPDATE + SELECT per invoice, indexes as they were', issueIndexes: true, job: expireInvoicesPerInvoice },
   returning: { label: 'before this change: UPDATE ... RETURNING, indexes as they were', issueIndexes: true, job: expireInvoicesReturning },
   now: {
     label: 'now (src/jobs/expire-invoices.ts, current migrations)',
     issueIndexes: false,
-    job: async (deps, context) => (await expireInvoices(deps, context)).expired ?? 0,
+    job: async (deps, context) => {
+      const counts = await expireInvoices(deps, context);
+      return { expired: counts.expired ?? 0, held: counts.heldPartiallyPaid ?? 0 };
+    },
   },
 };
 
@@ -191,11 +195,13 @@ export async function run(ctx: BenchContext): Promise<BenchResult> {
       // job queues would take the CPU as no SMTP server would let it, and that is not the expiry.
       await fixture.portal.runner.stop();
       const started = performance.now();
-      const job = VARIANTS[variant].job(fixture.portal.deps, defaultJobContext).then((expired) => ({ expired, ms: performance.now() - started }));
+      const job = VARIANTS[variant].job(fixture.portal.deps, defaultJobContext).then((counts) => ({ ...counts, ms: performance.now() - started }));
       const during = await measure(fixture, tokens.slice(WARM_UP_LANDINGS), job);
-      const { expired, ms } = await job;
-      runs.push({ variant, ms, expired, during });
-      ctx.log(`${variant}: ${expired.toLocaleString('en')} expired in ${(ms / 1000).toFixed(1)} s, longest pause ${during.delayMaxMs.toFixed(0)} ms`);
+      const { expired, held, ms } = await job;
+      runs.push({ variant, ms, expired, held, during });
+      ctx.log(
+        `${variant}: ${expired.toLocaleString('en')} expired, ${held.toLocaleString('en')} held, in ${(ms / 1000).toFixed(1)} s, longest pause ${during.delayMaxMs.toFixed(0)} ms`,
+      );
       // The landings with no job running, once, on the last copy (its job is done).
       if (index === order.length - 1)
         idle = await measure(fixture, tokens.slice(WARM_UP_LANDINGS), new Promise((resolve) => setTimeout(resolve, Math.min(during.ms, 5_000))));
@@ -228,6 +234,7 @@ export async function run(ctx: BenchContext): Promise<BenchResult> {
   const nowRuns = of('now');
   for (const r of runs) {
     if (r.expired !== toExpire) throw new Error(`jobs bench: ${r.variant} expired ${r.expired} of the ${toExpire} due`);
+    if (r.held !== runs[0]!.held) throw new Error(`jobs bench: ${r.variant} held ${r.held} partially paid invoices, ${runs[0]!.variant} ${runs[0]!.held}`);
   }
   const during: Window = {
     latencies: nowRuns.flatMap((r) => r.during.latencies),

@@ -214,12 +214,24 @@ export function expireDueInvoices(db: Db, now: string, limit: number): Invoice[]
   return allRows<{ now: string; limit: number }, InvoiceRow>(statement, { now, limit }).map(toInvoice);
 }
 
-/** Partially paid invoices past their expiry that staff have not been told about yet. */
-export function partiallyPaidPastExpiry(db: Db, now: string, limit: number): { id: number }[] {
-  return sql<[string, number], { id: number }>(
+export interface PastExpiry {
+  id: number;
+  expiresAt: string;
+}
+
+/**
+ * Partially paid invoices past their expiry that staff have not been told about yet, in (expiry,
+ * id) order after `after`. The cursor matters: the index cannot see expiry_held_at, so without it
+ * each batch read again every invoice the batches before it had held (12 s of the expiry job with
+ * 3,879 of them among a million invoices).
+ */
+export function partiallyPaidPastExpiry(db: Db, now: string, after: PastExpiry | undefined, limit: number): PastExpiry[] {
+  return sql<{ now: string; afterExpiresAt: string; afterId: number; limit: number }, PastExpiry>(
     db,
-    `SELECT id FROM invoices WHERE status = 'partially_paid' AND ${NOT_EXPIRED} AND expires_at <= ? AND expiry_held_at IS NULL ORDER BY expires_at LIMIT ?`,
-  ).all(now, limit);
+    `SELECT id, expires_at AS expiresAt FROM invoices
+     WHERE status = 'partially_paid' AND ${NOT_EXPIRED} AND expires_at <= @now AND expiry_held_at IS NULL AND (expires_at, id) > (@afterExpiresAt, @afterId)
+     ORDER BY expires_at, id LIMIT @limit`,
+  ).all({ now, afterExpiresAt: after?.expiresAt ?? '', afterId: after?.id ?? 0, limit });
 }
 
 export function markExpiryHeld(db: Db, id: number, at: string): boolean {
