@@ -123,6 +123,18 @@ describe('expire-invoices', () => {
     expect(desk).toMatch(/AUD\s1,000\.00 Overdue Past expiry/);
   });
 
+  test('more partially paid invoices past their expiry than fit in a batch, all expiring at one instant: each is held once, none expired', async () => {
+    const t = await portal();
+    const ids = seedInvoices(t.portal.deps, 450);
+    t.portal.deps.db.prepare(`UPDATE invoices SET status = 'partially_paid', paid_minor = 10000 WHERE id IN (${ids.join(', ')})`).run();
+    t.clock.advanceDays(31);
+    expect((await t.portal.runner.run('expire-invoices')).counts).toEqual({ expired: 0, heldPartiallyPaid: 450 });
+    expect((await t.portal.runner.run('expire-invoices')).counts).toEqual({ expired: 0, heldPartiallyPaid: 0 });
+    const held = t.portal.deps.db.prepare("SELECT invoice_id FROM audit_log WHERE action = 'invoice.expiry_held'").pluck().all() as number[];
+    expect([...held].sort((a, b) => a - b)).toEqual(ids);
+    expect(ids.filter((id) => statusOf(t, id) !== 'partially_paid')).toEqual([]);
+  });
+
   test('a crash in the middle of a batch leaves nothing half done; the next run finishes the job exactly once', async () => {
     let renders = 0;
     let crash = true;
