@@ -1,6 +1,6 @@
 import type { Invoice, Issuer } from '../domain/invoice.js';
 import { canTransition, OPEN_STATUSES, type InvoiceStatus } from '../domain/invoice-lifecycle.js';
-import { sql, type Db } from './connection.js';
+import { allRows, sql, type Db } from './connection.js';
 
 export const INVOICE_COLUMNS = `invoices.id, seq, number, access_token AS accessToken, payment_reference AS paymentReference, status,
   ol_user_id AS olUserId, audience, course_id AS courseId, class_id AS classId, program_id AS programId, course_title AS courseTitle,
@@ -184,6 +184,13 @@ export function transitionInvoice(db: Db, id: number, from: InvoiceStatus, to: I
   return result.changes === 1;
 }
 
+/**
+ * The condition of the (status, expires_at) and (status, total_minor, id) indexes (migration 018),
+ * which leave out expired invoices so that expiring one does not move it within them. SQLite uses
+ * a partial index only when the query names its condition, so every query meant for them says so.
+ */
+export const NOT_EXPIRED = `status <> 'expired'`;
+
 /** A SQL list of status literals (constants from the lifecycle, never user input). */
 function statusList(statuses: readonly InvoiceStatus[]): string {
   return statuses.map((s) => `'${s}'`).join(', ');
@@ -198,22 +205,33 @@ function statusList(statuses: readonly InvoiceStatus[]): string {
  * and a SELECT per invoice: the expiry job spent most of its time on statement overhead.
  */
 export function expireDueInvoices(db: Db, now: string, limit: number): Invoice[] {
-  return sql<{ now: string; limit: number }, InvoiceRow>(
+  const statement = sql<{ now: string; limit: number }, InvoiceRow>(
     db,
     `UPDATE invoices SET status = 'expired', updated_at = @now, expired_at = @now
-     WHERE id IN (SELECT id FROM invoices WHERE status = 'awaiting_payment' AND expires_at <= @now AND expiry_held_at IS NULL ORDER BY expires_at LIMIT @limit)
+     WHERE id IN (SELECT id FROM invoices WHERE status = 'awaiting_payment' AND ${NOT_EXPIRED} AND expires_at <= @now AND expiry_held_at IS NULL ORDER BY expires_at LIMIT @limit)
      RETURNING ${INVOICE_COLUMNS.replace(/invoices\./g, '')}`,
-  )
-    .all({ now, limit })
-    .map(toInvoice);
+  );
+  return allRows<{ now: string; limit: number }, InvoiceRow>(statement, { now, limit }).map(toInvoice);
 }
 
-/** Partially paid invoices past their expiry that staff have not been told about yet. */
-export function partiallyPaidPastExpiry(db: Db, now: string, limit: number): { id: number }[] {
-  return sql<[string, number], { id: number }>(
+export interface PastExpiry {
+  id: number;
+  expiresAt: string;
+}
+
+/**
+ * Partially paid invoices past their expiry that staff have not been told about yet, in (expiry,
+ * id) order after `after`. The cursor matters: the index cannot see expiry_held_at, so without it
+ * each batch read again every invoice the batches before it had held (12 s of the expiry job with
+ * 3,879 of them among a million invoices).
+ */
+export function partiallyPaidPastExpiry(db: Db, now: string, after: PastExpiry | undefined, limit: number): PastExpiry[] {
+  return sql<{ now: string; afterExpiresAt: string; afterId: number; limit: number }, PastExpiry>(
     db,
-    `SELECT id FROM invoices WHERE status = 'partially_paid' AND expires_at <= ? AND expiry_held_at IS NULL ORDER BY expires_at LIMIT ?`,
-  ).all(now, limit);
+    `SELECT id, expires_at AS expiresAt FROM invoices
+     WHERE status = 'partially_paid' AND ${NOT_EXPIRED} AND expires_at <= @now AND expiry_held_at IS NULL AND (expires_at, id) > (@afterExpiresAt, @afterId)
+     ORDER BY expires_at, id LIMIT @limit`,
+  ).all({ now, afterExpiresAt: after?.expiresAt ?? '', afterId: after?.id ?? 0, limit });
 }
 
 export function markExpiryHeld(db: Db, id: number, at: string): boolean {
@@ -248,7 +266,7 @@ export function reminderCandidates(
   return sql<[Record<string, unknown>], ReminderCandidate>(
     db,
     `SELECT id, status, issue_date AS issueDate, due_date AS dueDate FROM invoices
-     WHERE status IN (${statusList(OPEN_STATUSES)}) AND due_date BETWEEN @fromDue AND @toDue AND expires_at > @now
+     WHERE status IN (${statusList(OPEN_STATUSES)}) AND ${NOT_EXPIRED} AND due_date BETWEEN @fromDue AND @toDue AND expires_at > @now
        AND (status, due_date, id) > (@status, @dueDate, @id)
      ORDER BY status, due_date, id LIMIT @limit`,
   ).all({ fromDue, toDue, now, status: after?.status ?? '', dueDate: after?.dueDate ?? '', id: after?.id ?? 0, limit });

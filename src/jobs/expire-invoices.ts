@@ -6,7 +6,7 @@
 import { toDbTime } from '../clock.js';
 import { queueInvoiceEmail } from '../commands/emails.js';
 import { appendAudit } from '../db/audit.js';
-import { expireDueInvoices, findInvoiceById, markExpiryHeld, partiallyPaidPastExpiry } from '../db/invoices.js';
+import { expireDueInvoices, findInvoiceById, markExpiryHeld, partiallyPaidPastExpiry, type PastExpiry } from '../db/invoices.js';
 import { amountDueMinor } from '../domain/invoice.js';
 import { formatMoney } from '../domain/money.js';
 import type { Deps } from '../deps.js';
@@ -34,10 +34,10 @@ export async function expireInvoices(deps: Deps, context: JobContext): Promise<J
     }
     return invoices.length;
   });
-  const held = await inBatches<{ id: number }>(
+  const held = await inBatches<PastExpiry>(
     deps,
     context,
-    (_after, limit) => partiallyPaidPastExpiry(db, now, limit),
+    (after, limit) => partiallyPaidPastExpiry(db, now, after, limit),
     ({ id }) => {
       if (!markExpiryHeld(db, id, now)) return;
       const invoice = findInvoiceById(db, id)!;

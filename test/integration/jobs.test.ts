@@ -79,6 +79,27 @@ describe('expire-invoices', () => {
     expect(timeline).toHaveLength(1);
   });
 
+  test('after expiry the desk lists expired and open invoices by amount, each in its own tab, in order both ways', async () => {
+    const t = await portal();
+    const issue = async (sub: string, price: string) =>
+      (await issuedInvoice(t, { claims: { sub, class: `class-${sub}`, price }, billing: { email: `${sub}@example.com`, name: `Learner ${sub}` } })).id;
+    const expiring = [await issue('amt-1', '300.00'), await issue('amt-2', '1200.00'), await issue('amt-3', '750.00')];
+    const expiresAt = (t.portal.deps.db.prepare('SELECT MAX(expires_at) FROM invoices').pluck().get() as string)!;
+    t.clock.set(new Date(Date.parse(expiresAt) + 1000));
+    const open = [await issue('amt-4', '900.00'), await issue('amt-5', '100.00')];
+    expect((await t.portal.runner.run('expire-invoices')).counts).toEqual({ expired: 3, heldPartiallyPaid: 0 });
+
+    const staff = await signIn(t);
+    const listed = async (query: string) =>
+      [...(await (await staff.get(`/admin?${query}`)).text()).matchAll(/href="\/admin\/invoices\/(\d+)"/g)].map((m) => Number(m[1]));
+    const [cheap, dear, middle] = expiring as [number, number, number];
+    expect(await listed('tab=expired&sort=amount&dir=asc')).toEqual([cheap, middle, dear]);
+    expect(await listed('tab=expired&sort=amount&dir=desc')).toEqual([dear, middle, cheap]);
+    expect(await listed('tab=expired&sort=due&dir=asc')).toEqual(expiring);
+    expect(await listed('tab=awaiting&sort=amount&dir=desc')).toEqual(open);
+    expect(await listed('tab=awaiting&sort=amount&dir=asc')).toEqual([...open].reverse());
+  });
+
   test('partially paid invoices are not expired silently: they are held and listed for staff, once', async () => {
     const t = await portal();
     const invoice = await issueViaHttp(t, 'part-1', 'part@example.com');
@@ -100,6 +121,18 @@ describe('expire-invoices', () => {
     const desk = pageText(await (await (await signIn(t)).get('/admin?tab=partially_paid')).text());
     expect(desk).toMatch(/1 partially paid invoice passed its expiry date and is waiting for you/);
     expect(desk).toMatch(/AUD\s1,000\.00 Overdue Past expiry/);
+  });
+
+  test('more partially paid invoices past their expiry than fit in a batch, all expiring at one instant: each is held once, none expired', async () => {
+    const t = await portal();
+    const ids = seedInvoices(t.portal.deps, 450);
+    t.portal.deps.db.prepare(`UPDATE invoices SET status = 'partially_paid', paid_minor = 10000 WHERE id IN (${ids.join(', ')})`).run();
+    t.clock.advanceDays(31);
+    expect((await t.portal.runner.run('expire-invoices')).counts).toEqual({ expired: 0, heldPartiallyPaid: 450 });
+    expect((await t.portal.runner.run('expire-invoices')).counts).toEqual({ expired: 0, heldPartiallyPaid: 0 });
+    const held = t.portal.deps.db.prepare("SELECT invoice_id FROM audit_log WHERE action = 'invoice.expiry_held'").pluck().all() as number[];
+    expect([...held].sort((a, b) => a - b)).toEqual(ids);
+    expect(ids.filter((id) => statusOf(t, id) !== 'partially_paid')).toEqual([]);
   });
 
   test('a crash in the middle of a batch leaves nothing half done; the next run finishes the job exactly once', async () => {
