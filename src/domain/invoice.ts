@@ -109,10 +109,15 @@ export type InvoiceMoney = Pick<Invoice, 'totalMinor' | 'paidMinor' | 'writtenOf
 
 /**
  * What the learner still owes (positive) or is owed back (negative), from the sums of the ledger:
- * (total - credited) - (paid - refunded) - written off. Paid counts payments minus reversals.
+ * owed = (total - credited) - (paid - refunded), paid counting payments minus reversals, less what
+ * was written off. A write-off only ever forgives what is owed: it never becomes money to pay back.
+ * (A shortfall written off, then the payment reversed and the invoice cancelled, leaves nothing to
+ * refund; a cancelled invoice paid short with the rest written off refunds what was paid, not the
+ * total.)
  */
 export function balanceMinor(invoice: InvoiceMoney): number {
-  return invoice.totalMinor - invoice.creditedMinor - (invoice.paidMinor - invoice.refundedMinor) - invoice.writtenOffMinor;
+  const owed = invoice.totalMinor - invoice.creditedMinor - (invoice.paidMinor - invoice.refundedMinor);
+  return owed - Math.min(invoice.writtenOffMinor, Math.max(0, owed));
 }
 
 export function amountDueMinor(invoice: InvoiceMoney): number {

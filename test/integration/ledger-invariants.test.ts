@@ -172,3 +172,45 @@ test('the same request twice (a double click) records one entry', () => {
   expect(snapshot(invoiceId!).entries).toBe(2);
   checkInvariants(invoiceId!);
 });
+
+// Found by the random sequences above: a written-off shortfall was offered back as a refund.
+const refundTo = (amountMinor: number, key: string) => ({
+  amountMinor,
+  effectiveOn: '2026-11-28',
+  method: 'other' as const,
+  payeeName: 'Payer',
+  payeeIban: null,
+  payeeBic: null,
+  payeeBsb: null,
+  payeeAccount: null,
+  reason: 'cancelled',
+  idempotencyKey: key,
+});
+
+test('a shortfall written off, the payment reversed and the invoice cancelled leaves nothing to refund', () => {
+  const deps = t.portal.deps;
+  const [invoiceId] = seedInvoices(deps, 1);
+  const paid = recordPayment(deps, COMMAND_LINE_ACTOR, invoiceId!, {
+    amountMinor: 55_000,
+    receivedOn: '2026-11-26',
+    bankReference: null,
+    note: null,
+    idempotencyKey: 'writeoff-reverse-pay-0001',
+  });
+  writeOffBalance(deps, COMMAND_LINE_ACTOR, invoiceId!, { reason: 'short', idempotencyKey: 'writeoff-reverse-wo-0001', expectedBalanceMinor: 55_000 });
+  reversePayment(deps, COMMAND_LINE_ACTOR, invoiceId!, {
+    paymentEntryId: paid.payment.id,
+    reason: 'bounced',
+    effectiveOn: '2026-11-27',
+    idempotencyKey: 'writeoff-reverse-rev-0001',
+  });
+  expect(balanceMinor(findInvoiceById(deps.db, invoiceId!)!)).toBe(55_000);
+  cancelInvoice(deps, COMMAND_LINE_ACTOR, invoiceId!, 'bounced');
+  const cancelled = findInvoiceById(deps.db, invoiceId!)!;
+  expect(balanceMinor(cancelled)).toBe(0);
+  expect(refundableMinor(cancelled)).toBe(0);
+  expect(() => recordRefund(deps, COMMAND_LINE_ACTOR, invoiceId!, refundTo(1, 'writeoff-reverse-refund-0001'))).toThrow(
+    expect.objectContaining({ id: 'admin.cannot_refund' }),
+  );
+  checkInvariants(invoiceId!);
+});
