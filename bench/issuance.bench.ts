@@ -82,6 +82,7 @@ async function inParallel<T>(items: T[], concurrency: number, work: (item: T) =>
 
 export async function run(ctx: BenchContext): Promise<BenchResult> {
   const count = Number(ctx.env.BENCH_ISSUANCE_INVOICES) || ctx.size(600, 40);
+  const WARM_UP = ctx.size(80, 10);
   const { privateKey, publicKey } = generateKeyPairSync('rsa', { modulusLength: 2048 });
   const portal = await startPortalProcess(
     path.join(ctx.tmpDir, 'cwd'),
@@ -90,18 +91,19 @@ export async function run(ctx: BenchContext): Promise<BenchResult> {
   const client = httpClient(portal.url);
   try {
     const billingLinks: string[] = [];
-    await inParallel(signEnrolmentTokens(privateKey, 'bench', count + 5), CONCURRENCY, async (jwt) => {
+    await inParallel(signEnrolmentTokens(privateKey, 'bench', count + WARM_UP), CONCURRENCY, async (jwt) => {
       billingLinks.push(redirectPath(await client.request('/enrol', { jwt }), 'landing'));
     });
     const issue = async (link: string) =>
       redirectPath(await client.request(link, { name: 'Zoë Ωμέγα', email: 'zoe@example.com', country: 'AU' }), 'billing form');
-    // Warm-up (the first PDF starts the render worker, which loads the renderer and fonts): not
-    // timed, and over only when those PDFs can be downloaded.
-    const warm = billingLinks.splice(0, 5);
-    for (const link of warm) {
+    // Warm-up, not timed: invoices issued CONCURRENCY at a time, as in the timed part, so that every
+    // render worker the portal starts under this load has started (loading the renderer and fonts)
+    // and its code is compiled; over only when those PDFs can be downloaded.
+    const warm = billingLinks.splice(0, WARM_UP);
+    await inParallel(warm, CONCURRENCY, async (link) => {
       const confirmation = await issue(link);
       await client.request(pdfLink((await client.request(confirmation)).body.toString(), confirmation));
-    }
+    });
 
     const confirmations: string[] = [];
     const latencies: number[] = [];
