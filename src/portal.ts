@@ -2,7 +2,6 @@
  * The composition root: builds every dependency from the config (or takes the ones a test passes
  * in), opens and migrates the database, and builds the app. It does not listen; server.ts does.
  */
-import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
 import type Koa from 'koa';
 import type Router from '@koa/router';
@@ -25,6 +24,7 @@ import { jobFunctions } from './jobs/registry.js';
 import { createLogger, type Logger } from './logger.js';
 import { loadSandbox, type Sandbox } from './sandbox/sandbox.js';
 import { createViews, type Views } from './views.js';
+import { pooledRandomBytes } from './random.js';
 
 export interface PortalOverrides {
   clock?: Clock;
@@ -119,7 +119,7 @@ export function createPortal(config: Config, overrides: PortalOverrides = {}): P
         institution: config.openlearning.audience,
         logger,
       }),
-    randomBytes: overrides.randomBytes ?? randomBytes,
+    randomBytes: overrides.randomBytes ?? pooledRandomBytes(),
     background: runner,
   };
   const firstAdmin = ensureFirstAdmin(deps);
