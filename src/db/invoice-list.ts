@@ -112,7 +112,18 @@ const LIKE_TEST = `(buyer_name LIKE @like ESCAPE '\\' OR buyer_organisation LIKE
 // Answered from the invoices_search_text covering index (migration 005), not the table.
 const LIKE_IDS = `SELECT id FROM invoices WHERE ${LIKE_TEST} LIMIT @limit`;
 
-const ENROLLED_UNPAID = `status = 'enrolled' AND paid_minor + written_off_minor < total_minor`;
+// Spelled exactly as the partial index's condition (migration 020), or SQLite cannot use it.
+const ENROLLED_UNPAID = `status = 'enrolled' AND paid_minor + written_off_minor - total_minor < 0`;
+
+/**
+ * The table to read a tab from. The attention tab's few invoices are all in their partial index
+ * (migration 020); naming it keeps the planner from reading every enrolled invoice instead, which
+ * the statistics of a big database can make it prefer (0.8 s at a million), and a query that could
+ * no longer use it fails in the tests rather than slowing down unseen.
+ */
+function invoicesOf(tab: Tab): string {
+  return tab === 'attention' ? 'invoices INDEXED BY invoices_enrolled_unpaid' : 'invoices';
+}
 
 function tabCondition(query: Pick<InvoiceListQuery, 'tab' | 'today' | 'sort'>): Condition {
   switch (query.tab) {
@@ -305,7 +316,7 @@ function selectPage(db: Db, query: InvoiceListQuery): { rows: PageRow[]; referen
   const where = base.conditions.length ? `WHERE ${base.conditions.join(' AND ')}` : '';
   const rows = sql<[Record<string, unknown>], PageRow>(
     db,
-    `SELECT ${INVOICE_COLUMNS}, ${column} AS sortValue FROM invoices ${where} ORDER BY ${column} ${direction}, invoices.id ${direction} LIMIT @limit`,
+    `SELECT ${INVOICE_COLUMNS}, ${column} AS sortValue FROM ${invoicesOf(query.tab)} ${where} ORDER BY ${column} ${direction}, invoices.id ${direction} LIMIT @limit`,
   ).all({ ...base.params, limit: query.limit + 1 });
   return { rows, referenceTypo };
 }
@@ -370,7 +381,7 @@ function searchByIdWindows(db: Db, query: InvoiceListQuery, base: Condition, sea
       conditions.push(`(${column}, invoices.id) ${desc ? '>' : '<'} (@lastValue, @lastId)`);
       Object.assign(params, { lastValue: last.sortValue, lastId: last.id });
     }
-    return sql(db, `SELECT 1 FROM invoices WHERE ${conditions.join(' AND ')} LIMIT 1`).get(params) === undefined ? rows : undefined;
+    return sql(db, `SELECT 1 FROM ${invoicesOf(query.tab)} WHERE ${conditions.join(' AND ')} LIMIT 1`).get(params) === undefined ? rows : undefined;
   }
   return undefined;
 }
@@ -402,7 +413,7 @@ export function tabCounts(db: Db, today: string): Record<Tab, number> {
     sql(db, `SELECT COUNT(*) AS n FROM invoices WHERE status = 'awaiting_payment' AND ${NOT_EXPIRED} AND due_date < ?`).get(today) as { n: number }
   ).n;
   const all = Object.values(byStatus).reduce((a, b) => a + b, 0);
-  const attention = (sql(db, `SELECT COUNT(*) AS n FROM invoices WHERE ${ENROLLED_UNPAID}`).get() as { n: number }).n;
+  const attention = (sql(db, `SELECT COUNT(*) AS n FROM ${invoicesOf('attention')} WHERE ${ENROLLED_UNPAID}`).get() as { n: number }).n;
   return {
     attention,
     awaiting: (byStatus.awaiting_payment ?? 0) - overdue,
