@@ -238,7 +238,7 @@ export async function run(ctx: BenchContext): Promise<BenchResult> {
           'min',
           2.5,
           'x',
-          `${fmt(rate('portal'))} vs ${fmt(rate('gateway'))} req/s`,
+          `${fmt(rate('portal'))} vs ${fmt(rate('gateway'))} req/s; the bound above allows ${(boundRate / rate('gateway')).toFixed(2)}x`,
         ),
         goal(
           'landing throughput / (Koa + jose + the landing transaction alone)',
