@@ -13,11 +13,10 @@
  */
 import { queueInvoiceEmail } from '../src/commands/emails.js';
 import { appendAudit } from '../src/db/audit.js';
-import { findInvoiceById, INVOICE_COLUMNS, markExpiryHeld, toInvoice, transitionInvoice, type InvoiceRow } from '../src/db/invoices.js';
-import { amountDueMinor } from '../src/domain/invoice.js';
-import { formatMoney } from '../src/domain/money.js';
+import { findInvoiceById, INVOICE_COLUMNS, toInvoice, transitionInvoice, type InvoiceRow } from '../src/db/invoices.js';
 import type { Deps } from '../src/deps.js';
 import { toDbTime } from '../src/clock.js';
+import { holdPastExpiry } from '../src/jobs/expire-invoices.js';
 import { inBatches, inSizedBatches, type JobContext } from '../src/jobs/job.js';
 
 /** The invoices' status-prefixed indexes as migrations 001 and 002 made them (migration 018 changed them). */
@@ -55,18 +54,7 @@ async function holdAsBefore(deps: Deps, context: JobContext, now: string): Promi
     deps,
     context,
     (_after, limit) => past.all(now, limit),
-    ({ id }) => {
-      if (!markExpiryHeld(db, id, now)) return;
-      const invoice = findInvoiceById(db, id)!;
-      appendAudit(db, {
-        at: now,
-        actor: 'system',
-        actorLabel: 'expire-invoices job',
-        action: 'invoice.expiry_held',
-        invoiceId: id,
-        summary: `Passed its expiry partially paid (${formatMoney(amountDueMinor(invoice), invoice.currency)} still due): not expired; staff to decide (record the rest, or cancel and refund)`,
-      });
-    },
+    ({ id }) => holdPastExpiry(deps, id, now),
   );
 }
 

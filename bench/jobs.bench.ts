@@ -57,15 +57,9 @@ async function measure(fixture: PortalFixture, tokens: string[], until: Promise<
     const jwt = tokens.pop();
     if (!jwt) throw new Error('jobs bench: ran out of signed tokens; sign more');
     const t = performance.now();
-    const response = await fetch(`${fixture.url}/enrol`, {
-      method: 'POST',
-      redirect: 'manual',
-      headers: { 'content-type': 'application/x-www-form-urlencoded' },
-      body: `jwt=${jwt}`,
-    });
-    await response.arrayBuffer();
+    const status = await postLanding(fixture, jwt);
     latencies.push(performance.now() - t);
-    if (response.status !== 303) refused++;
+    if (status !== 303) refused++;
   }
   histogram.disable();
   return { latencies, refused, delayMaxMs: histogram.max / 1e6, delayP99Ms: histogram.percentile(99) / 1e6, ms: performance.now() - started };
@@ -75,15 +69,19 @@ async function measure(fixture: PortalFixture, tokens: string[], until: Promise<
 const WARM_UP_LANDINGS = 20;
 
 async function warmUp(fixture: PortalFixture, tokens: string[]): Promise<void> {
-  for (const jwt of tokens) {
-    const response = await fetch(`${fixture.url}/enrol`, {
-      method: 'POST',
-      redirect: 'manual',
-      headers: { 'content-type': 'application/x-www-form-urlencoded' },
-      body: `jwt=${jwt}`,
-    });
-    await response.arrayBuffer();
-  }
+  for (const jwt of tokens) await postLanding(fixture, jwt);
+}
+
+/** "Join now": POST /enrol with a signed token; the answer's status (303 when accepted). */
+async function postLanding(fixture: PortalFixture, jwt: string): Promise<number> {
+  const response = await fetch(`${fixture.url}/enrol`, {
+    method: 'POST',
+    redirect: 'manual',
+    headers: { 'content-type': 'application/x-www-form-urlencoded' },
+    body: `jwt=${jwt}`,
+  });
+  await response.arrayBuffer();
+  return response.status;
 }
 
 async function signTokens(fixture: PortalFixture, count: number): Promise<string[]> {

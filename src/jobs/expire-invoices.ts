@@ -38,18 +38,22 @@ export async function expireInvoices(deps: Deps, context: JobContext): Promise<J
     deps,
     context,
     (after, limit) => partiallyPaidPastExpiry(db, now, after, limit),
-    ({ id }) => {
-      if (!markExpiryHeld(db, id, now)) return;
-      const invoice = findInvoiceById(db, id)!;
-      appendAudit(db, {
-        at: now,
-        actor: 'system',
-        actorLabel: 'expire-invoices job',
-        action: 'invoice.expiry_held',
-        invoiceId: id,
-        summary: `Passed its expiry partially paid (${formatMoney(amountDueMinor(invoice), invoice.currency)} still due): not expired; staff to decide (record the rest, or cancel and refund)`,
-      });
-    },
+    ({ id }) => holdPastExpiry(deps, id, now),
   );
   return { expired, heldPartiallyPaid: held };
+}
+
+/** A partially paid invoice past its expiry is held for staff, with a timeline entry, once. */
+export function holdPastExpiry(deps: Pick<Deps, 'db'>, id: number, now: string): void {
+  const { db } = deps;
+  if (!markExpiryHeld(db, id, now)) return;
+  const invoice = findInvoiceById(db, id)!;
+  appendAudit(db, {
+    at: now,
+    actor: 'system',
+    actorLabel: 'expire-invoices job',
+    action: 'invoice.expiry_held',
+    invoiceId: id,
+    summary: `Passed its expiry partially paid (${formatMoney(amountDueMinor(invoice), invoice.currency)} still due): not expired; staff to decide (record the rest, or cancel and refund)`,
+  });
 }

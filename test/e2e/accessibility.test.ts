@@ -282,11 +282,7 @@ test('every staff page passes axe at 1280 and 390 px', async () => {
   const tabs = await page.$$eval('.tabs a', (links) => links.map((a) => a.getAttribute('href')!));
   expect(tabs.length).toBeGreaterThan(5);
   await page.goto(`${t.url}/admin/mail`);
-  const invoiceEmail = await page
-    .locator('main')
-    .getByRole('link', { name: /^Invoice / })
-    .first()
-    .getAttribute('href');
+  const invoiceEmail = await firstInvoiceEmailLink(page);
   await inTabs([
     ...tabs.map((tab) => (p: Page) => visit(p, tab, `staff: invoice list ${tab}`)),
     ...Object.entries(desk).map(
@@ -313,11 +309,7 @@ test('a captured email is shown whole: its frame grows to the email, at a desk a
     await signInInBrowser(page);
     await page.goto(`${t.url}/admin/mail`);
   }
-  const invoiceEmail = await page
-    .locator('main')
-    .getByRole('link', { name: /^Invoice / })
-    .first()
-    .getAttribute('href');
+  const invoiceEmail = await firstInvoiceEmailLink(page);
   await page.goto(`${t.url}${invoiceEmail!}`);
   const measure = `(() => { const f = document.querySelector('iframe.mail-html'); const root = f.contentDocument.documentElement;
     return { frame: f.clientHeight, email: Math.ceil(root.getBoundingClientRect().height), scrolls: root.scrollHeight > f.clientHeight }; })()`;
@@ -337,3 +329,12 @@ test('a captured email is shown whole: its frame grows to the email, at a desk a
     expect(((await page.evaluate(measure)) as { email: number }).email, `email height at ${viewport.width} px`).toBeGreaterThan(600);
   }
 });
+
+/** The link to the first captured invoice email on the staff mail page the browser is showing. */
+function firstInvoiceEmailLink(page: Page): Promise<string | null> {
+  return page
+    .locator('main')
+    .getByRole('link', { name: /^Invoice / })
+    .first()
+    .getAttribute('href');
+}

@@ -26,6 +26,11 @@ afterAll(async () => {
 const acceptLanguage = (value: string) => ({ headers: { 'accept-language': value } });
 const htmlLang = (html: string) => html.match(/<html lang="([^"]+)"/)?.[1];
 
+/** Submits the billing form; the path of the new invoice's status page. */
+async function issueInvoice(portal: TestPortal, billing: string, form: Record<string, string>): Promise<string> {
+  return locationPath(await portal.post(billing, form)).replace(/\/confirmation$/, '');
+}
+
 describe('choosing the language', () => {
   test('the billing page follows Accept-Language, says which language it is in, and offers the others', async () => {
     const billing = await joinClass(t, learnerClaims({ title: 'Biologi Marin' }));
@@ -117,8 +122,7 @@ describe('choosing the language', () => {
 
   test('pages switched by link keep their language, and error pages follow the browser', async () => {
     const billing = await joinClass(t, learnerClaims());
-    const issued = await t.post(billing, { name: 'Budi Santoso', email: 'budi@example.id', language: 'id' });
-    const status = locationPath(issued).replace(/\/confirmation$/, '');
+    const status = await issueInvoice(t, billing, { name: 'Budi Santoso', email: 'budi@example.id', language: 'id' });
     const page = await (await t.get(status)).text();
     expect(htmlLang(page)).toBe('id');
     expect(pageText(page)).toContain('Cara membayar');
@@ -156,8 +160,7 @@ describe('INVOICE_LANGUAGES and INVOICE_SECOND_LANGUAGE', () => {
 
   test('the PDF prints the learner’s language with the second language under it', async () => {
     const billing = await joinClass(limited, learnerClaims());
-    const issued = await limited.post(billing, { name: 'Aminah Yusof', email: 'aminah@example.my', language: 'ms' });
-    const status = locationPath(issued).replace(/\/confirmation$/, '');
+    const status = await issueInvoice(limited, billing, { name: 'Aminah Yusof', email: 'aminah@example.my', language: 'ms' });
     const page = await (await limited.get(status)).text();
     const pdf = Buffer.from(await (await limited.get(page.match(/href="([^"]+\.pdf)"/)![1]!)).arrayBuffer());
     const text = pdfText(pdf);
